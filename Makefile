@@ -1,0 +1,128 @@
+# cforkexec: build, test, bench, install.  `make run` and `make test` are the
+# README's two commands; both install their Debian dependencies first.
+
+CC        ?= gcc
+PREFIX    ?= /usr/local
+BUILD     := build
+ARCH      := $(shell uname -m)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+CFLAGS    ?= -O2 -g
+ALLCFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -Ic/include
+
+LIB_SRC   := $(wildcard c/src/*.c)
+ifeq ($(ARCH),aarch64)
+CLONE_ASM := c/src/arch/clone_aarch64.S
+else
+CLONE_ASM := c/src/arch/clone_x86_64.S
+endif
+LIB_OBJ   := $(LIB_SRC:c/src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/clone_asm.o
+HEADERS   := c/include/cforkexec.h $(wildcard c/src/*.h c/src/arch/*.h)
+
+STATIC    := $(BUILD)/libcforkexec.a
+SHARED    := $(BUILD)/libcforkexec.so.1
+PC        := $(BUILD)/cforkexec.pc
+PROBE     := $(BUILD)/probe
+DEMO      := $(BUILD)/sandbox-demo
+
+UNIT      := $(BUILD)/unit-tests
+INTEG     := $(BUILD)/integration-tests
+HEAPCHECK := $(BUILD)/check-heap
+
+.PHONY: all deps run test test-c test-go lint cross-aarch64 check-heap install clean asan valgrind bench
+
+all: $(STATIC) $(SHARED) $(PC) $(PROBE) $(DEMO)
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/obj/%.o: c/src/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/clone_asm.o: $(CLONE_ASM)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+$(STATIC): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHARED): $(LIB_OBJ) c/libcforkexec.map
+	$(CC) -shared -Wl,-soname,libcforkexec.so.1 -Wl,--version-script=c/libcforkexec.map \
+		-Wl,-z,noexecstack -o $@ $(LIB_OBJ) -lpthread
+	ln -sf libcforkexec.so.1 $(BUILD)/libcforkexec.so
+
+$(PC): c/cforkexec.pc.in
+	@mkdir -p $(@D)
+	sed 's|@PREFIX@|$(PREFIX)|g' $< > $@
+
+# The probe is static so that it runs inside a pivot root without libraries.
+$(PROBE): tests/probe.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) -O2 -static -o $@ $<
+
+$(DEMO): c/examples/sandbox_demo.c $(STATIC)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Ic/include -o $@ $< $(STATIC) -lpthread
+
+TEST_SUPPORT := tests/support.c
+TEST_HEADERS := tests/support.h
+
+$(UNIT): $(wildcard tests/unit_*.c) $(LIB_SRC) $(HEADERS)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Ic/include -Ic/src -o $@ $(wildcard tests/unit_*.c) \
+		$(filter-out c/src/child.c c/src/clone.c c/src/start.c,$(LIB_SRC)) $(shell pkg-config --cflags --libs cmocka) -lpthread
+
+$(INTEG): $(wildcard tests/integ_*.c) $(TEST_SUPPORT) $(TEST_HEADERS) $(STATIC)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Ic/include -Itests -o $@ $(wildcard tests/integ_*.c) \
+		$(TEST_SUPPORT) $(STATIC) $(shell pkg-config --cflags --libs cmocka libseccomp) -lpthread
+
+$(HEAPCHECK): tests/check_heap.c $(STATIC)
+	$(CC) -std=gnu11 $(WARN) -O2 -Ic/include -o $@ $< $(STATIC) -lpthread
+
+run: deps all
+	$(DEMO) $(PROBE)
+
+test: deps
+	$(MAKE) test-c
+	$(MAKE) test-go
+
+test-c: all $(UNIT) $(INTEG)
+	$(UNIT)
+	CFE_PROBE=$(abspath $(PROBE)) $(INTEG)
+	@scripts/check-exports.sh $(SHARED)
+	$(MAKE) cross-aarch64
+	$(MAKE) lint
+
+test-go:
+	@if [ -d go ] && ls go/*/*.go >/dev/null 2>&1; then go test ./...; go test -race ./...; else echo "no Go packages yet"; fi
+
+check-heap: deps $(HEAPCHECK) $(PROBE)
+	$(HEAPCHECK) $(PROBE)
+
+# The library must build for aarch64 too: compile it with Debian's cross gcc.
+cross-aarch64:
+	@mkdir -p $(BUILD)/aarch64
+	for f in $(LIB_SRC) c/src/arch/clone_aarch64.S; do \
+		aarch64-linux-gnu-gcc -std=gnu11 $(WARN) -O2 -fPIC -fvisibility=hidden -Ic/include \
+			-c -o $(BUILD)/aarch64/$$(basename $$f).o $$f || exit 1; done
+	aarch64-linux-gnu-gcc -shared -Wl,--version-script=c/libcforkexec.map \
+		-o $(BUILD)/aarch64/libcforkexec.so.1 $(BUILD)/aarch64/*.o
+	@echo "aarch64 cross build: ok"
+
+lint:
+	clang-format --dry-run -Werror c/include/*.h c/src/*.c c/src/*.h c/src/arch/*.h tests/*.c tests/*.h c/examples/*.c
+	cppcheck --enable=warning,style,performance,portability --error-exitcode=1 --inline-suppr -q \
+		--suppress=missingIncludeSystem -Ic/include -Ic/src c/src tests c/examples
+	clang-tidy --quiet c/src/*.c -- -std=gnu11 -Ic/include -Ic/src
+	@echo "lint: ok"
+
+install: $(STATIC) $(SHARED) $(PC)
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 c/include/cforkexec.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libcforkexec.so.1 $(DESTDIR)$(PREFIX)/lib/libcforkexec.so
+	install -m 644 $(PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,126 @@
+/* Reading a caller's configuration: the size-versioned struct rule and the
+ * checks that turn a bad field into EINVAL before any process exists. */
+#include <errno.h>
+#include <linux/sched.h>
+#include <string.h>
+
+#include "internal.h"
+
+_Static_assert(sizeof(struct cfe_config) == CFE_CONFIG_SIZE_VER1,
+	       "struct cfe_config of version 1 changed size");
+_Static_assert(sizeof(struct cfe_bpf_insn) == 8, "cfe_bpf_insn must match sock_filter");
+
+static int tail_is_zero(const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != 0)
+			return 0;
+	return 1;
+}
+
+static int strings_valid(const char *const *v, uint32_t n)
+{
+	if (n > 0 && v == NULL)
+		return 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i] == NULL)
+			return 0;
+	return 1;
+}
+
+static int mounts_check(const struct cfe_mount *m, uint32_t n)
+{
+	if (n > 0 && m == NULL)
+		return EINVAL;
+	for (uint32_t i = 0; i < n; i++) {
+		if (m[i].target == NULL || m[i].make_nod > 1 || m[i].pad != 0)
+			return EINVAL;
+		if (strnlen(m[i].target, CFE_PATH_MAX) >= CFE_PATH_MAX)
+			return ENAMETOOLONG;
+	}
+	return 0;
+}
+
+static int id_maps_valid(const struct cfe_id_map *m, uint32_t n)
+{
+	if (n > 0 && m == NULL)
+		return 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (m[i].pad != 0)
+			return 0;
+	return 1;
+}
+
+static int rlimits_valid(const struct cfe_rlimit *r, uint32_t n)
+{
+	if (n > 0 && r == NULL)
+		return 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (r[i].pad != 0)
+			return 0;
+	return 1;
+}
+
+static int files_valid(const int32_t *f, uint32_t n)
+{
+	if ((n > 0 && f == NULL) || n > CFE_FILES_MAX)
+		return 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (f[i] < -1)
+			return 0;
+	return 1;
+}
+
+static int config_check(const struct cfe_config *c)
+{
+	if (c->args_len == 0 || !strings_valid(c->args, c->args_len) ||
+	    !strings_valid(c->env, c->env_len))
+		return EINVAL;
+	if (c->exec_fd < 0 || c->cgroup_fd < 0 || c->pad0 != 0 || c->pad1 != 0)
+		return EINVAL;
+	if ((c->flags & ~CFE_FLAGS_KNOWN) != 0)
+		return EINVAL;
+	if (!rlimits_valid(c->rlimits, c->rlimits_len) || !files_valid(c->files, c->files_len))
+		return EINVAL;
+	if ((c->seccomp_len == 0) != (c->seccomp == NULL) || c->seccomp_len > CFE_BPF_MAXINSNS)
+		return EINVAL;
+	if (!id_maps_valid(c->uid_maps, c->uid_maps_len) ||
+	    !id_maps_valid(c->gid_maps, c->gid_maps_len))
+		return EINVAL;
+	if ((c->groups_len > 0 && c->groups == NULL) || c->groups_len > CFE_GROUPS_MAX)
+		return EINVAL;
+	/* Mounts outside a new mount namespace would change the caller's own
+	 * mount table: refuse rather than surprise. */
+	if ((c->mounts_len > 0 || c->pivot_root != NULL) && !(c->clone_flags & CLONE_NEWNS))
+		return EINVAL;
+	return mounts_check(c->mounts, c->mounts_len);
+}
+
+int cfe_config_load(const struct cfe_config *config, struct cfe_config *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (config == NULL || config->size < CFE_CONFIG_SIZE_VER1)
+		return EINVAL;
+	/* Like clone3, bound the tail a caller can make us read. */
+	if (config->size > CFE_CONFIG_SIZE_MAX)
+		return E2BIG;
+	if (config->size > sizeof(*out) &&
+	    !tail_is_zero((const unsigned char *)config + sizeof(*out),
+			  (size_t)(config->size - sizeof(*out))))
+		return E2BIG;
+	memcpy(out, config, config->size < sizeof(*out) ? (size_t)config->size : sizeof(*out));
+	out->size = sizeof(*out);
+	out->clone_flags &= CFE_UNSHARE_FLAGS;
+	return config_check(out);
+}
+
+int cfe_config_stops(const struct cfe_config *c)
+{
+	return (c->flags & CFE_FLAG_STOP_BEFORE_SECCOMP) ||
+	       ((c->flags & CFE_FLAG_PTRACE) && c->seccomp_len > 0);
+}
+
+int cfe_config_needs_handshake(const struct cfe_config *c)
+{
+	return (c->clone_flags & CLONE_NEWUSER) || c->sync_fn != NULL || cfe_config_stops(c);
+}

@@ -1,0 +1,177 @@
+/* What the parts of the library share.  Nothing here is exported. */
+#ifndef CFE_INTERNAL_H
+#define CFE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cforkexec.h"
+
+#define CFE_HIDDEN __attribute__((visibility("hidden")))
+
+/* Longest mount target, including its terminating NUL: the child builds its
+ * parent directories in a buffer of this size on its own stack. */
+#define CFE_PATH_MAX 4096
+
+/* Most BPF instructions the kernel accepts in one filter (BPF_MAXINSNS). */
+#define CFE_BPF_MAXINSNS 4096
+
+/* Most entries of files: the kernel's default fs.nr_open. */
+#define CFE_FILES_MAX (1u << 20)
+
+/* Most supplementary groups (NGROUPS_MAX). */
+#define CFE_GROUPS_MAX 65536
+
+/* ETXTBSY retries of execve, 1 ms apart, as the reference does. */
+#define CFE_ETXTBSY_RETRIES 50
+
+/* ---- configuration (config.c) ---- */
+
+/* The largest struct size accepted at all, as clone3 bounds its own. */
+#define CFE_CONFIG_SIZE_MAX 4096u
+
+/* Copy a caller's configuration of any supported size into *out (zeroing
+ * what the caller's version lacks) and check it.  Returns 0 or an errno:
+ * EINVAL, E2BIG (unknown non-zero tail), ENAMETOOLONG (mount target). */
+CFE_HIDDEN int cfe_config_load(const struct cfe_config *config, struct cfe_config *out);
+
+/* Whether the child outlives cfe_start by stopping itself before execve. */
+CFE_HIDDEN int cfe_config_stops(const struct cfe_config *c);
+
+/* Whether the parent has anything to do between clone and execve (id maps,
+ * the sync callback, a stop); without it the child runs under CLONE_VFORK. */
+CFE_HIDDEN int cfe_config_needs_handshake(const struct cfe_config *c);
+
+/* ---- file descriptor shuffle (fdplan.c) ---- */
+
+enum cfe_fd_op_kind {
+	CFE_FD_DUP,          /* dup3(from, to, cloexec ? O_CLOEXEC : 0) */
+	CFE_FD_CLEAR_CLOEXEC, /* fcntl(to, F_SETFD, 0): already at its place */
+	CFE_FD_CLOSE,        /* close(to), errors ignored */
+};
+
+/* One step of the child's fd shuffle; ops run in order. */
+struct cfe_fd_op {
+	int32_t kind;
+	int32_t from;
+	int32_t to;
+	int32_t cloexec;
+};
+
+/* The most ops cfe_fd_plan can produce for files_len entries. */
+#define CFE_FD_OPS_MAX(files_len) (2u * (size_t)(files_len) + 2u)
+
+/*
+ * Plan how the child turns its fd table into files[0..n) without clobbering
+ * an fd it still needs.  sock and exec_fd (-1 / 0 when unused) are moved
+ * above every fd involved first when they sit where a file must go; their
+ * final numbers are stored in *sock_out and *exec_fd_out.  Returns the
+ * number of ops written to ops (room for CFE_FD_OPS_MAX(n) is needed).
+ */
+CFE_HIDDEN size_t cfe_fd_plan(const int32_t *files, uint32_t n, int32_t sock, int32_t exec_fd,
+			      struct cfe_fd_op *ops, int32_t *sock_out, int32_t *exec_fd_out);
+
+/* ---- user-namespace id maps (idmap.c) ---- */
+
+/* Format maps as uid_map/gid_map text ("container host size\n" per line), or
+ * "0 <self_id> 1\n" when maps is NULL.  Returns the length, or -1 when it
+ * does not fit in cap bytes. */
+CFE_HIDDEN long cfe_idmap_format(const struct cfe_id_map *maps, uint32_t n, uint32_t self_id,
+				 char *buf, size_t cap);
+
+/* Write uid_map, setgroups and gid_map of pid as the configuration asks.
+ * Returns 0 or the errno of the first failure. */
+CFE_HIDDEN int cfe_idmap_write(const struct cfe_config *c, int pid);
+
+/* ---- what the child reads (plan.c) ---- */
+
+struct cfe_child_plan {
+	/* execve */
+	const char *path;
+	char *const *argv;
+	char *const *envp;
+	int32_t exec_fd;
+
+	/* the child's end of the sync socket, and the parent's, which the
+	 * child closes first; -1 under CLONE_VFORK, where there is none */
+	int32_t sock;
+	int32_t parent_sock;
+
+	uint32_t flags;
+	uint64_t clone_flags;
+	int32_t has_sync;
+	int32_t do_setgroups;
+
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t groups_len;
+	const uint32_t *groups;
+
+	const struct cfe_fd_op *fd_ops;
+	size_t fd_ops_len;
+
+	const struct cfe_mount *mounts;
+	uint32_t mounts_len;
+	const char *pivot_root;
+	const char *hostname;
+	const char *domainname;
+	size_t hostname_len;
+	size_t domainname_len;
+	const char *workdir;
+
+	const struct cfe_rlimit *rlimits;
+	uint32_t rlimits_len;
+
+	/* the kernel's struct sock_fprog; len 0 = no filter */
+	struct {
+		uint16_t len;
+		const struct cfe_bpf_insn *filter;
+	} seccomp;
+
+	/* the caller's signal mask, restored before execve */
+	uint64_t sigmask;
+
+	/* written by the child when a step fails; read by the parent once
+	 * the child has exec'd or died */
+	struct cfe_error *error;
+};
+
+/* One mapping per start: a guard page, the child's stack, then the plan
+ * and copies of everything it points to. */
+struct cfe_arena {
+	void *base;
+	size_t size;
+	void *stack;          /* lowest usable address of the stack */
+	size_t stack_size;
+	struct cfe_child_plan *plan;
+};
+
+/* Map an arena and copy into it what the child of c needs.  sock and
+ * parent_sock are -1 under CLONE_VFORK.  Returns 0 or an errno. */
+CFE_HIDDEN int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, int sock,
+				int parent_sock, uint64_t sigmask);
+
+CFE_HIDDEN void cfe_arena_destroy(struct cfe_arena *a);
+
+/* ---- the child (child.c) ---- */
+
+/* The child's whole life from clone to execve; never returns. */
+CFE_HIDDEN int cfe_child_main(void *plan);
+
+/* ---- clone (clone.c) ---- */
+
+/* Create the child running cfe_child_main on the arena's stack.  Returns its
+ * pid or -errno. */
+CFE_HIDDEN long cfe_clone(const struct cfe_arena *a, uint64_t ns_flags, int vfork, int cgroup_fd);
+
+/* ---- the parent's dumpable flag (dumpable.c) ---- */
+
+/* Call before a start whose child changes credentials (which makes the
+ * shared memory descriptor, and so the parent, non-dumpable). */
+CFE_HIDDEN void cfe_dumpable_hold(void);
+
+/* Call once that child has exec'd or died; the last release restores the
+ * flag the process had at the first hold. */
+CFE_HIDDEN void cfe_dumpable_release(void);
+
+#endif

@@ -1,0 +1,192 @@
+/* Building the child's plan: one mapping per start holds a guard page, the
+ * child's stack and a copy of everything the child reads, so the child
+ * needs nothing of the caller's once cfe_start returns (it may outlive it
+ * when it stops itself before execve). */
+#include <errno.h>
+#include <stdalign.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Deepest frame: a mount target's parent directories built in a
+ * CFE_PATH_MAX buffer; the rest is small. */
+#define CHILD_STACK_SIZE (64u * 1024u)
+
+/* A bump allocator run twice over the same code: once with base == NULL to
+ * measure, once to copy. */
+struct bump {
+	char *base;
+	size_t used;
+};
+
+static void *bump_alloc(struct bump *b, size_t size, size_t align)
+{
+	void *p;
+
+	b->used = (b->used + align - 1) & ~(align - 1);
+	p = b->base ? b->base + b->used : NULL;
+	b->used += size;
+	return p;
+}
+
+static const char *bump_strdup(struct bump *b, const char *s)
+{
+	size_t len;
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s) + 1;
+	p = bump_alloc(b, len, 1);
+	if (p)
+		memcpy(p, s, len);
+	return p;
+}
+
+static void *bump_copy(struct bump *b, const void *src, size_t size, size_t align)
+{
+	void *p = bump_alloc(b, size, align);
+
+	if (p && size > 0)
+		memcpy(p, src, size);
+	return p;
+}
+
+/* A NULL-terminated copy of a string array, as execve wants it. */
+static char *const *bump_strv(struct bump *b, const char *const *v, uint32_t n)
+{
+	char **out = bump_alloc(b, ((size_t)n + 1) * sizeof(char *), alignof(char *));
+
+	for (uint32_t i = 0; i < n; i++) {
+		const char *s = bump_strdup(b, v[i]);
+
+		if (out)
+			out[i] = (char *)s;
+	}
+	if (out)
+		out[n] = NULL;
+	return out;
+}
+
+static const struct cfe_mount *bump_mounts(struct bump *b, const struct cfe_mount *m, uint32_t n)
+{
+	struct cfe_mount *out = bump_copy(b, m, n * sizeof(*m), alignof(struct cfe_mount));
+
+	for (uint32_t i = 0; i < n; i++) {
+		const char *source = bump_strdup(b, m[i].source);
+		const char *target = bump_strdup(b, m[i].target);
+		const char *fstype = bump_strdup(b, m[i].fstype);
+		const char *data = bump_strdup(b, m[i].data);
+
+		if (out) {
+			out[i].source = source;
+			out[i].target = target;
+			out[i].fstype = fstype;
+			out[i].data = data;
+		}
+	}
+	return out;
+}
+
+static int setgroups_wanted(const struct cfe_config *c)
+{
+	if (!(c->flags & CFE_FLAG_CREDENTIAL) || (c->flags & CFE_FLAG_NO_SETGROUPS))
+		return 0;
+	/* With caller-given gid maps and setgroups denied, an empty group list
+	 * is what the child already has and the call would fail. */
+	return !(c->gid_maps != NULL && !(c->flags & CFE_FLAG_GID_MAPPINGS_ENABLE_SETGROUPS) &&
+		 c->groups_len == 0);
+}
+
+static void plan_fill(struct bump *b, const struct cfe_config *c, int sock, int parent_sock,
+		      uint64_t sigmask)
+{
+	struct cfe_child_plan *p = bump_alloc(b, sizeof(*p), alignof(struct cfe_child_plan));
+	struct cfe_error *error = bump_alloc(b, sizeof(*error), alignof(struct cfe_error));
+	struct cfe_fd_op *ops = bump_alloc(b, CFE_FD_OPS_MAX(c->files_len) * sizeof(*ops),
+					   alignof(struct cfe_fd_op));
+	char *const *argv = bump_strv(b, c->args, c->args_len);
+	char *const *envp = bump_strv(b, c->env, c->env_len);
+	const struct cfe_mount *mounts = bump_mounts(b, c->mounts, c->mounts_len);
+	const struct cfe_rlimit *rlimits =
+	    bump_copy(b, c->rlimits, c->rlimits_len * sizeof(*c->rlimits), alignof(struct cfe_rlimit));
+	const uint32_t *groups =
+	    bump_copy(b, c->groups, c->groups_len * sizeof(*c->groups), alignof(uint32_t));
+	const struct cfe_bpf_insn *filter = bump_copy(
+	    b, c->seccomp, c->seccomp_len * sizeof(*c->seccomp), alignof(struct cfe_bpf_insn));
+	const char *pivot_root = bump_strdup(b, c->pivot_root);
+	const char *hostname = bump_strdup(b, c->hostname);
+	const char *domainname = bump_strdup(b, c->domainname);
+	const char *workdir = bump_strdup(b, c->workdir);
+
+	if (p == NULL)
+		return;
+	*p = (struct cfe_child_plan){
+	    .path = argv[0],
+	    .argv = argv,
+	    .envp = envp,
+	    .parent_sock = parent_sock,
+	    .flags = c->flags,
+	    .clone_flags = c->clone_flags,
+	    .has_sync = c->sync_fn != NULL,
+	    .do_setgroups = setgroups_wanted(c),
+	    .uid = c->uid,
+	    .gid = c->gid,
+	    .groups_len = c->groups_len,
+	    .groups = groups,
+	    .fd_ops = ops,
+	    .mounts = mounts,
+	    .mounts_len = c->mounts_len,
+	    .pivot_root = pivot_root,
+	    .hostname = hostname,
+	    .domainname = domainname,
+	    .hostname_len = hostname ? strlen(hostname) : 0,
+	    .domainname_len = domainname ? strlen(domainname) : 0,
+	    .workdir = workdir,
+	    .rlimits = rlimits,
+	    .rlimits_len = c->rlimits_len,
+	    .seccomp = {.len = (uint16_t)c->seccomp_len, .filter = filter},
+	    .sigmask = sigmask,
+	    .error = error,
+	};
+	p->fd_ops_len = cfe_fd_plan(c->files, c->files_len, sock, c->exec_fd, ops, &p->sock,
+				    &p->exec_fd);
+	memset(error, 0, sizeof(*error));
+}
+
+int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, int sock, int parent_sock,
+		     uint64_t sigmask)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct bump measure = {.base = NULL, .used = 0};
+	struct bump fill;
+
+	plan_fill(&measure, c, sock, parent_sock, sigmask);
+	a->stack_size = CHILD_STACK_SIZE;
+	a->size = page + a->stack_size + ((measure.used + page - 1) & ~(page - 1));
+	a->base = mmap(NULL, a->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+		       -1, 0);
+	if (a->base == MAP_FAILED)
+		return errno;
+	/* A child that overflows its stack must fault, not scribble on ours. */
+	if (mprotect(a->base, page, PROT_NONE) != 0) {
+		int err = errno;
+
+		munmap(a->base, a->size);
+		return err;
+	}
+	a->stack = (char *)a->base + page;
+	fill = (struct bump){.base = (char *)a->stack + a->stack_size, .used = 0};
+	a->plan = (struct cfe_child_plan *)fill.base;
+	plan_fill(&fill, c, sock, parent_sock, sigmask);
+	return 0;
+}
+
+void cfe_arena_destroy(struct cfe_arena *a)
+{
+	if (a->base != NULL)
+		munmap(a->base, a->size);
+	a->base = NULL;
+}

@@ -1,0 +1,231 @@
+/* The parent's side of a start (SPEC.md §4): plan, clone, id maps, the
+ * handshake, and waiting for the child's execve.  On every failure the
+ * child is killed and reaped before cfe_start returns. */
+#include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "sys.h"
+
+struct cfe_pending {
+	struct cfe_arena arena;
+	int sock;
+	int holds_dumpable;
+};
+
+/* Everything one start owns until the child has exec'd or died. */
+struct start {
+	struct cfe_config config;
+	struct cfe_arena arena;
+	int sock;          /* the parent's end; -1 under CLONE_VFORK */
+	int child_sock;    /* the child's end, until the clone is done */
+	int holds_dumpable;
+	long pid;
+};
+
+static int32_t report(struct cfe_error *err, int err_no, uint32_t location, int32_t index)
+{
+	*err = (struct cfe_error){.err_no = err_no, .location = location, .index = index};
+	return -1;
+}
+
+static void release(struct start *s)
+{
+	if (s->sock >= 0)
+		close(s->sock);
+	if (s->child_sock >= 0)
+		close(s->child_sock);
+	cfe_arena_destroy(&s->arena);
+	if (s->holds_dumpable)
+		cfe_dumpable_release();
+}
+
+static void kill_and_reap(long pid)
+{
+	kill((pid_t)pid, SIGKILL);
+	while (waitpid((pid_t)pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+/* 1 when a byte arrived, 0 at end-of-file, -errno on failure. */
+static long read_byte(int fd)
+{
+	char byte;
+	long r;
+
+	do
+		r = read(fd, &byte, 1);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : r;
+}
+
+/* MSG_NOSIGNAL: a child that died early must not kill us with SIGPIPE. */
+static void send_all(int fd, const void *buf, size_t len)
+{
+	while (send(fd, buf, len, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+/* The child's end of the socket closes at its execve (close-on-exec) or
+ * its death; whatever else it sends is of no interest by now. */
+static void wait_exec_or_death(int fd)
+{
+	while (read_byte(fd) > 0)
+		;
+}
+
+/* The child has exec'd or died: return its pid, or its error. */
+static int32_t finish(struct start *s, struct cfe_error *err)
+{
+	const struct cfe_error *child = s->arena.plan->error;
+
+	if (child->err_no != 0) {
+		*err = *child;
+		kill_and_reap(s->pid);
+		release(s);
+		return -1;
+	}
+	release(s);
+	return (int32_t)s->pid;
+}
+
+static int32_t fail_after_clone(struct start *s, struct cfe_error *err, int err_no,
+				uint32_t location)
+{
+	kill_and_reap(s->pid);
+	release(s);
+	return report(err, err_no, location, 0);
+}
+
+static int32_t run_sync_fn(struct start *s, struct cfe_error *err)
+{
+	int32_t verdict = s->config.sync_fn(s->config.sync_context, (int32_t)s->pid);
+	const char go = 0;
+
+	if (verdict != 0)
+		return fail_after_clone(s, err, verdict > 0 ? verdict : ECANCELED,
+					CFE_LOC_SYNC_CALLBACK);
+	send_all(s->sock, &go, 1);
+	return 0;
+}
+
+static int32_t hand_over(struct start *s, struct cfe_pending *p, struct cfe_pending **out)
+{
+	*p = (struct cfe_pending){.arena = s->arena, .sock = s->sock,
+				  .holds_dumpable = s->holds_dumpable};
+	*out = p;
+	return (int32_t)s->pid;
+}
+
+/* Everything between the clone and the child's execve that needs us. */
+static int32_t handshake(struct start *s, struct cfe_error *err, struct cfe_pending *pending,
+			 struct cfe_pending **out)
+{
+	int32_t maps_err = 0;
+
+	if (s->config.clone_flags & CLONE_NEWUSER) {
+		maps_err = cfe_idmap_write(&s->config, (int)s->pid);
+		send_all(s->sock, &maps_err, sizeof(maps_err));
+	}
+	/* With the maps refused the child fails: collect its report. */
+	if (maps_err == 0 && s->config.sync_fn != NULL) {
+		if (read_byte(s->sock) != 1)
+			goto wait;
+		if (run_sync_fn(s, err) != 0)
+			return -1;
+	}
+	if (maps_err == 0 && pending != NULL)
+		return hand_over(s, pending, out);
+wait:
+	wait_exec_or_death(s->sock);
+	free(pending);
+	return finish(s, err);
+}
+
+int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
+		  struct cfe_pending **pending)
+{
+	struct start s = {.sock = -1, .child_sock = -1};
+	struct cfe_pending *handle = NULL;
+	const uint64_t all_signals = ~(uint64_t)0;
+	uint64_t mask;
+	int sv[2];
+	int e;
+
+	if (err == NULL)
+		return -1;
+	if (pending != NULL)
+		*pending = NULL;
+	e = cfe_config_load(config, &s.config);
+	if (e != 0)
+		return report(err, e, CFE_LOC_NONE, 0);
+	if (cfe_config_stops(&s.config)) {
+		if (pending == NULL)
+			return report(err, EINVAL, CFE_LOC_NONE, 0);
+		handle = malloc(sizeof(*handle));
+		if (handle == NULL)
+			return report(err, ENOMEM, CFE_LOC_NONE, 0);
+	}
+	if (cfe_config_needs_handshake(&s.config)) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+			e = errno;
+			free(handle);
+			return report(err, e, CFE_LOC_NONE, 0);
+		}
+		s.sock = sv[0];
+		s.child_sock = sv[1];
+	}
+	/* No signal handler of ours may run in the child; it restores this
+	 * mask once it has reset them. */
+	sys_rt_sigprocmask(SIG_SETMASK, &all_signals, &mask);
+	e = cfe_arena_create(&s.arena, &s.config, s.child_sock, s.sock, mask);
+	if (e == 0) {
+		if (s.config.flags & CFE_FLAG_CREDENTIAL) {
+			cfe_dumpable_hold();
+			s.holds_dumpable = 1;
+		}
+		s.pid = cfe_clone(&s.arena, s.config.clone_flags, s.sock < 0, s.config.cgroup_fd);
+	}
+	sys_rt_sigprocmask(SIG_SETMASK, &mask, NULL);
+	if (s.child_sock >= 0) {
+		close(s.child_sock);
+		s.child_sock = -1;
+	}
+	if (e != 0 || s.pid < 0) {
+		free(handle);
+		release(&s);
+		return e != 0 ? report(err, e, CFE_LOC_NONE, 0)
+			      : report(err, (int)-s.pid, CFE_LOC_CLONE, 0);
+	}
+	if (s.sock < 0)
+		return finish(&s, err);
+	return handshake(&s, err, handle, pending);
+}
+
+int32_t cfe_pending_finish(struct cfe_pending *p, struct cfe_error *err)
+{
+	struct cfe_error seen;
+
+	wait_exec_or_death(p->sock);
+	seen = *p->arena.plan->error;
+	close(p->sock);
+	cfe_arena_destroy(&p->arena);
+	if (p->holds_dumpable)
+		cfe_dumpable_release();
+	free(p);
+	if (seen.err_no == 0)
+		return 0;
+	if (err != NULL)
+		*err = seen;
+	return -1;
+}
+
+int32_t cfe_pending_fd(const struct cfe_pending *p)
+{
+	return p->sock;
+}
