@@ -60,24 +60,24 @@ $(PC): c/cforkexec.pc.in
 # The probe is static so that it runs inside a pivot root without libraries.
 $(PROBE): tests/probe.c
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 $(WARN) -O2 -static -o $@ $<
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -static -o $@ $<
 
 $(DEMO): c/examples/sandbox_demo.c $(STATIC)
-	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Ic/include -o $@ $< $(STATIC) -lpthread
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ic/include -o $@ $< $(STATIC) -lpthread
 
 TEST_SUPPORT := tests/support.c
 TEST_HEADERS := tests/support.h
 
 $(UNIT): $(wildcard tests/unit_*.c) $(LIB_SRC) $(HEADERS)
-	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Ic/include -Ic/src -o $@ $(wildcard tests/unit_*.c) \
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ic/include -Ic/src -o $@ $(wildcard tests/unit_*.c) \
 		$(filter-out c/src/child.c c/src/clone.c c/src/start.c,$(LIB_SRC)) $(shell pkg-config --cflags --libs cmocka) -lpthread
 
 $(INTEG): $(wildcard tests/integ_*.c) $(TEST_SUPPORT) $(TEST_HEADERS) $(STATIC)
-	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Ic/include -Itests -o $@ $(wildcard tests/integ_*.c) \
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ic/include -Itests -o $@ $(wildcard tests/integ_*.c) \
 		$(TEST_SUPPORT) $(STATIC) $(shell pkg-config --cflags --libs cmocka libseccomp) -lpthread
 
 $(HEAPCHECK): tests/check_heap.c $(STATIC)
-	$(CC) -std=gnu11 $(WARN) -O2 -Ic/include -o $@ $< $(STATIC) -lpthread
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -Ic/include -o $@ $< $(STATIC) -lpthread
 
 run: deps all
 	$(DEMO) $(PROBE)
