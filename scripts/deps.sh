@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install what building and testing cforkexec needs on Debian, only when it
+# is missing, so that `make run` and `make test` work on a fresh machine.
+set -euo pipefail
+
+packages=(gcc make pkg-config libseccomp-dev libcmocka-dev cppcheck clang-format clang-tidy
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross valgrind)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "installing: ${missing[*]}"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps.sh: need root to install ${missing[*]}" >&2
+		exit 1
+	fi
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
