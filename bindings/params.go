@@ -1,0 +1,45 @@
+package bindings
+
+import (
+	"syscall"
+
+	"github.com/cforkexec/cforkexec/go/mount"
+	"github.com/cforkexec/cforkexec/go/rlimit"
+)
+
+// Params is one start's configuration.  Its fields are, in order and type,
+// those of forkexec.Runner, which converts to it without copying; see
+// forkexec.Runner for what each one means.
+type Params struct {
+	Args                       []string
+	Env                        []string
+	ExecFile                   uintptr
+	RLimits                    []rlimit.RLimit
+	Files                      []uintptr
+	WorkDir                    string
+	Seccomp                    *syscall.SockFprog
+	CloneFlags                 uintptr
+	Mounts                     []mount.SyscallParams
+	PivotRoot                  string
+	HostName, DomainName       string
+	UIDMappings                []syscall.SysProcIDMap
+	GIDMappings                []syscall.SysProcIDMap
+	CgroupFd                   uintptr
+	Credential                 *syscall.Credential
+	SyncFunc                   func(int) error
+	Ptrace                     bool
+	NoNewPrivs                 bool
+	StopBeforeSeccomp          bool
+	GIDMappingsEnableSetgroups bool
+	DropCaps                   bool
+	UnshareCgroupAfterSync     bool
+	CTTY                       bool
+}
+
+// Failure is a step of the child that failed: the errno, the location
+// (the Go ErrorLocation number) and the index in Mounts or RLimits.
+type Failure struct {
+	Errno    syscall.Errno
+	Location int
+	Index    int
+}

@@ -1,0 +1,95 @@
+package bindings
+
+/*
+#include <stdlib.h>
+#include "cforkexec.h"
+
+extern int32_t cfeGoSync(void *context, int32_t pid);
+*/
+import "C"
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/cgo"
+	"syscall"
+)
+
+// syncState carries one start's SyncFunc into the trampoline and its
+// outcome back out.
+type syncState struct {
+	fn         func(int) error
+	err        error
+	panicked   bool
+	panicValue any
+	forkLocked bool
+}
+
+// Start starts the process p describes and returns its pid.  A step of the
+// child that failed comes back as a non-zero Failure (with err nil); the
+// error SyncFunc returned comes back unchanged as err; a configuration the
+// library refuses is a descriptive err wrapping the errno.  In every failure
+// the child has been killed and reaped.
+//
+// A panic in SyncFunc is recovered on the C boundary (it cannot unwind
+// through C), the child is killed and reaped, and the same value is
+// re-panicked from Start.
+//
+// Start locks the calling goroutine to its OS thread for the whole start:
+// the clone, the id maps, SyncFunc and the ack all run on that thread, which
+// is the tracer of a Ptrace child.  syscall.ForkLock is held for writing
+// from before the clone until SyncFunc is called, or until the child has
+// exec'd when there is no SyncFunc.
+func Start(p *Params) (int, Failure, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+
+	b, err := marshal(p)
+	if err != nil {
+		return 0, Failure{}, err
+	}
+	defer C.free(b.base)
+
+	var st *syncState
+	if p.SyncFunc != nil {
+		st = &syncState{fn: p.SyncFunc}
+		h := cgo.NewHandle(st)
+		defer h.Delete()
+		*b.handle = C.uintptr_t(h)
+		b.config.sync_fn = C.cfe_sync_fn(C.cfeGoSync)
+		b.config.sync_context = b.handleSlot()
+	}
+
+	syscall.ForkLock.Lock()
+	if st != nil {
+		st.forkLocked = true
+	}
+	pid := C.cfe_start(b.config, b.err, b.pending)
+	if st == nil || st.forkLocked {
+		syscall.ForkLock.Unlock()
+	}
+	if pending := *b.pending; pending != nil {
+		// The child stops itself before execve and still runs on the
+		// library's stack; release it once it has exec'd or died.
+		go func() { C.cfe_pending_finish(pending, nil) }()
+	}
+	if pid > 0 {
+		return int(pid), Failure{}, nil
+	}
+	f, err := failureOf(b.err, st)
+	return 0, f, err
+}
+
+func failureOf(e *C.struct_cfe_error, st *syncState) (Failure, error) {
+	errno := syscall.Errno(e.err_no)
+	switch e.location {
+	case C.CFE_LOC_SYNC_CALLBACK:
+		if st.panicked {
+			panic(st.panicValue)
+		}
+		return Failure{}, st.err
+	case C.CFE_LOC_NONE:
+		return Failure{}, fmt.Errorf("cforkexec: start refused: %w", errno)
+	}
+	return Failure{Errno: errno, Location: int(e.location), Index: int(e.index)}, nil
+}

@@ -1,0 +1,3 @@
+module github.com/cforkexec/cforkexec
+
+go 1.22

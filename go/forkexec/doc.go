@@ -1,0 +1,36 @@
+// Package forkexec starts a sandboxed process: new namespaces, user-id maps
+// written by the parent, a SyncFunc handshake just before execve, mounts and
+// pivot_root, rlimits, credentials, capability drop, no_new_privs, a seccomp
+// filter and ptrace.  It is a drop-in replacement for the package of the
+// same name in github.com/criyle/go-sandbox (v0.13.4): the same Runner
+// fields, the same Start() (int, error), the same ChildError values.
+//
+// # Switching
+//
+// Change one import line:
+//
+//	import "github.com/criyle/go-sandbox/pkg/forkexec"
+//
+// becomes
+//
+//	import "github.com/cforkexec/cforkexec/go/forkexec"
+//
+// # What is different
+//
+// Only what is better:
+//   - The child is created with CLONE_VM by a C library (libcforkexec), so a
+//     start costs the same whatever the size of the caller's heap; the
+//     reference forks a full copy of the Go process whenever a handshake is
+//     needed (user namespace, SyncFunc, ptrace stop).
+//   - Start locks the goroutine to its OS thread for the whole start itself.
+//   - Mounts or PivotRoot without CLONE_NEWNS are refused with EINVAL
+//     instead of changing the caller's own mount table.
+//   - A panic in SyncFunc kills and reaps the child, then re-panics from
+//     Start with the same value.
+//
+// # Ptrace
+//
+// The tracer of a Ptrace child is the OS thread that called Start.  As with
+// the reference, the caller must call runtime.LockOSThread before Start and
+// make every ptrace call on that same thread.
+package forkexec
