@@ -79,6 +79,39 @@ $(INTEG): $(wildcard tests/integ_*.c) $(TEST_SUPPORT) $(TEST_HEADERS) $(STATIC)
 $(HEAPCHECK): tests/check_heap.c $(STATIC)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -Ic/include -o $@ $< $(STATIC) -lpthread
 
+# Sanitizer builds of both suites.  The child's code runs on its own stack
+# in the parent's memory and may not touch the sanitizers' thread state, so
+# child.c is built without them.
+SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_OBJ  := $(LIB_SRC:c/src/%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/clone_asm.o
+
+$(BUILD)/asan/child.o: c/src/child.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -O1 -c -o $@ $<
+
+$(BUILD)/asan/%.o: c/src/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -O1 $(SAN) -c -o $@ $<
+
+$(BUILD)/asan/clone_asm.o: $(CLONE_ASM)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+$(BUILD)/asan/unit-tests: $(wildcard tests/unit_*.c) $(ASAN_OBJ)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Ic/include -Ic/src -o $@ $(wildcard tests/unit_*.c) \
+		$(ASAN_OBJ) $(shell pkg-config --cflags --libs cmocka) -lpthread
+
+$(BUILD)/asan/integration-tests: $(wildcard tests/integ_*.c) $(TEST_SUPPORT) $(TEST_HEADERS) $(ASAN_OBJ)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Ic/include -Itests -o $@ $(wildcard tests/integ_*.c) \
+		$(TEST_SUPPORT) $(ASAN_OBJ) $(shell pkg-config --cflags --libs cmocka libseccomp) -lpthread
+
+asan: $(BUILD)/asan/unit-tests $(BUILD)/asan/integration-tests $(PROBE)
+	$(BUILD)/asan/unit-tests
+	CFE_PROBE=$(abspath $(PROBE)) $(BUILD)/asan/integration-tests
+
+valgrind: $(UNIT)
+	valgrind -q --error-exitcode=1 --leak-check=full $(UNIT)
+
 run: deps all
 	$(DEMO) $(PROBE)
 
@@ -90,6 +123,8 @@ test-c: all $(UNIT) $(INTEG)
 	$(UNIT)
 	CFE_PROBE=$(abspath $(PROBE)) $(INTEG)
 	@scripts/check-exports.sh $(SHARED)
+	$(MAKE) asan
+	$(MAKE) valgrind
 	$(MAKE) cross-aarch64
 	$(MAKE) lint
 
@@ -113,7 +148,7 @@ lint:
 	clang-format --dry-run -Werror c/include/*.h c/src/*.c c/src/*.h c/src/arch/*.h tests/*.c tests/*.h c/examples/*.c
 	cppcheck --enable=warning,style,performance,portability --error-exitcode=1 --inline-suppr -q \
 		--suppress=missingIncludeSystem -Ic/include -Ic/src c/src tests c/examples
-	clang-tidy --quiet c/src/*.c -- -std=gnu11 -Ic/include -Ic/src
+	clang-tidy --quiet c/src/*.c c/examples/*.c -- -std=gnu11 -D_GNU_SOURCE -Ic/include -Ic/src
 	@echo "lint: ok"
 
 install: $(STATIC) $(SHARED) $(PC)

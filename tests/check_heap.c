@@ -16,7 +16,7 @@
 #include "cforkexec.h"
 
 #define ROUNDS 200
-#define GIB (1024L * 1024L * 1024L)
+#define GIB    (1024L * 1024L * 1024L)
 
 static int32_t no_op(void *context, int32_t pid)
 {
@@ -60,8 +60,8 @@ static double median_start_us(const char *probe)
 
 		samples[i] = now_us() - t0;
 		if (pid < 0) {
-			fprintf(stderr, "start failed: %s: errno %d\n", cfe_location_name(err.location),
-				err.err_no);
+			fprintf(stderr, "start failed: %s: errno %d\n",
+				cfe_location_name(err.location), err.err_no);
 			exit(2);
 		}
 		waitpid(pid, NULL, 0);
@@ -87,8 +87,9 @@ int main(int argc, char **argv)
 	memset(heap, 1, GIB);
 	full = median_start_us(argv[1]);
 	printf("start with user namespace + sync callback, median of %d:\n", ROUNDS);
-	printf("  heap 0:     %8.1f us\n  heap 1 GiB: %8.1f us\n  ratio:      %8.2f (must be < 2)\n",
-	       empty, full, full / empty);
+	printf(
+	    "  heap 0:     %8.1f us\n  heap 1 GiB: %8.1f us\n  ratio:      %8.2f (must be < 2)\n",
+	    empty, full, full / empty);
 	free(heap);
 	return full < 2 * empty ? 0 : 1;
 }

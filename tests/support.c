@@ -15,7 +15,7 @@
 
 #include "support.h"
 
-#define MAX_ARGS 32
+#define MAX_ARGS  32
 #define MAX_FILES 64
 
 const char *probe_path(void)
@@ -44,9 +44,11 @@ static char *read_all(int fd)
 		ssize_t n;
 
 		if (len + 1 == cap) {
+			char *bigger = realloc(buf, cap * 2);
+
+			assert_non_null(bigger);
+			buf = bigger;
 			cap *= 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
 		}
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
@@ -154,7 +156,8 @@ int pid_exists(int pid)
 void require_root(void)
 {
 	if (geteuid() != 0) {
-		fprintf(stderr, "skipped: the integration tests need root (namespaces, mounts, setuid)\n");
+		fprintf(stderr,
+			"skipped: the integration tests need root (namespaces, mounts, setuid)\n");
 		skip();
 	}
 }

@@ -10,11 +10,11 @@
 
 /* What one start of the probe produced. */
 struct probe_result {
-	int32_t pid;          /* cfe_start's return value */
+	int32_t pid;	      /* cfe_start's return value */
 	struct cfe_error err; /* filled when pid == -1 */
-	int status;           /* wait status of the reaped probe (pid > 0) */
-	int out_fd;           /* the probe's fd number that carried the report */
-	char *json;           /* the report, NUL-terminated ("" when none) */
+	int status;	      /* wait status of the reaped probe (pid > 0) */
+	int out_fd;	      /* the probe's fd number that carried the report */
+	char *json;	      /* the report, NUL-terminated ("" when none) */
 };
 
 /* The probe binary (environment variable CFE_PROBE, else build/probe). */

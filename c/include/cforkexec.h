@@ -73,7 +73,7 @@ enum cfe_flag {
 /* One resource limit, set in the child with prlimit64. */
 struct cfe_rlimit {
 	uint32_t resource; /* RLIMIT_* */
-	uint32_t pad;      /* must be zero */
+	uint32_t pad;	   /* must be zero */
 	uint64_t cur;
 	uint64_t max;
 };
@@ -89,9 +89,9 @@ struct cfe_mount {
 	const char *target; /* required, shorter than 4096 bytes */
 	const char *fstype; /* may be NULL */
 	const char *data;   /* may be NULL */
-	uint64_t flags;     /* MS_* */
+	uint64_t flags;	    /* MS_* */
 	uint32_t make_nod;  /* 0 or 1 */
-	uint32_t pad;       /* must be zero */
+	uint32_t pad;	    /* must be zero */
 };
 
 /* One line of a uid_map or gid_map: "container host size". */
@@ -160,7 +160,7 @@ struct cfe_config {
 	/* Directory made the child's new read-only root (tmpfs, mounts,
 	 * pivot_root); needs CLONE_NEWNS. */
 	const char *pivot_root;
-	const char *hostname;   /* best effort, needs CLONE_NEWUTS */
+	const char *hostname;	/* best effort, needs CLONE_NEWUTS */
 	const char *domainname; /* best effort, needs CLONE_NEWUTS */
 
 	/* With CLONE_NEWUSER: NULL writes "0 <euid> 1" / "0 <egid> 1". */
@@ -179,7 +179,7 @@ struct cfe_config {
 	const uint32_t *groups;
 
 	uint32_t flags; /* enum cfe_flag bits */
-	uint32_t pad1;  /* must be zero */
+	uint32_t pad1;	/* must be zero */
 
 	cfe_sync_fn sync_fn; /* NULL = no handshake */
 	void *sync_context;
@@ -229,9 +229,9 @@ enum cfe_location {
 
 /* Why a start failed. */
 struct cfe_error {
-	int32_t err_no;   /* errno value, > 0 */
+	int32_t err_no;	   /* errno value, > 0 */
 	uint32_t location; /* enum cfe_location */
-	int32_t index;    /* position in mounts or rlimits, else 0 */
+	int32_t index;	   /* position in mounts or rlimits, else 0 */
 	uint32_t pad;
 };
 
@@ -258,7 +258,7 @@ struct cfe_pending;
  * errno of a failed resource allocation.
  */
 CFE_API int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
-		  struct cfe_pending **pending);
+			  struct cfe_pending **pending);
 
 /*
  * Wait until the pending child has exec'd or died, then release what it

@@ -28,13 +28,15 @@
 /* Kept across setuid so that the child can still unshare a cgroup
  * namespace and drop capabilities itself; locked so the program cannot
  * change it. */
-#define SECUREBITS_KEEP (SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED)
+#define SECUREBITS_KEEP                                                                            \
+	(SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED)
 
 /* No way back to privilege: root is not special, setuid does not grant. */
 #define SECUREBITS_DROP (SECUREBITS_KEEP | SECBIT_NOROOT | SECBIT_NOROOT_LOCKED)
 
 /* Remounting a bind read-only must keep the flags the kernel locks on it. */
-#define MS_KEPT_ON_REMOUNT (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME)
+#define MS_KEPT_ON_REMOUNT                                                                         \
+	(MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME)
 
 static __attribute__((noreturn)) void fail(const struct cfe_child_plan *p, uint32_t location,
 					   int32_t index, long ret)
@@ -57,7 +59,7 @@ static void child_reset_signals(const struct cfe_child_plan *p)
 {
 	const struct cfe_ksigaction dfl = {.handler = (uintptr_t)SIG_DFL};
 	const struct cfe_ksigaction ign = {.handler = (uintptr_t)SIG_IGN};
-	struct cfe_ksigaction old;
+	struct cfe_ksigaction old = {0};
 
 	for (int sig = 1; sig < 65; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
@@ -104,7 +106,8 @@ static void child_setup_fds(const struct cfe_child_plan *p)
 {
 	for (size_t i = 0; i < p->fd_ops_len; i++) {
 		const struct cfe_fd_op *op = &p->fd_ops[i];
-		long r = 0;
+		int cloexec = op->cloexec ? O_CLOEXEC : 0;
+		long r;
 
 		if (op->kind == CFE_FD_CLOSE) {
 			sys_close(op->to);
@@ -113,7 +116,7 @@ static void child_setup_fds(const struct cfe_child_plan *p)
 			if (r < 0)
 				fail(p, CFE_LOC_FCNTL, 0, r);
 		} else {
-			r = CFE_SYS(SYS_dup3, op->from, op->to, op->cloexec ? O_CLOEXEC : 0, 0, 0, 0);
+			r = CFE_SYS(SYS_dup3, op->from, op->to, cloexec, 0, 0, 0);
 			if (r < 0)
 				fail(p, CFE_LOC_DUP3, 0, r);
 		}
@@ -151,7 +154,7 @@ static long make_mount_point(const struct cfe_mount *m)
 
 static long mount_one(const struct cfe_mount *m)
 {
-	struct statfs st;
+	struct statfs st = {0};
 	unsigned long flags;
 	long r = CFE_SYS(SYS_mount, m->source, m->target, m->fstype, m->flags, m->data, 0);
 
@@ -161,7 +164,8 @@ static long mount_one(const struct cfe_mount *m)
 	r = CFE_SYS(SYS_statfs, m->target, &st, 0, 0, 0, 0);
 	if (r < 0)
 		return r;
-	flags = (unsigned long)m->flags | MS_REMOUNT | ((unsigned long)st.f_flags & MS_KEPT_ON_REMOUNT);
+	flags =
+	    (unsigned long)m->flags | MS_REMOUNT | ((unsigned long)st.f_flags & MS_KEPT_ON_REMOUNT);
 	return CFE_SYS(SYS_mount, "", m->target, m->fstype, flags, m->data, 0);
 }
 
@@ -243,11 +247,10 @@ static void child_load_seccomp(const struct cfe_child_plan *p)
  * the handshake (the callback may have moved us into a cgroup). */
 static void child_sync(const struct cfe_child_plan *p, int load_seccomp)
 {
-	long r;
 	char byte = 0;
 
 	if (p->has_sync) {
-		r = sys_write(p->sock, &byte, 1);
+		long r = sys_write(p->sock, &byte, 1);
 		if (r < 0)
 			fail(p, CFE_LOC_SYNC_WRITE, 0, r);
 		r = sys_read(p->sock, &byte, 1);
@@ -282,7 +285,8 @@ static __attribute__((noreturn)) void child_exec(const struct cfe_child_plan *p)
 	 * open for writing until it execs; wait for it a little. */
 	for (int attempt = 0;; attempt++) {
 		if (p->exec_fd > 0)
-			r = CFE_SYS(SYS_execveat, p->exec_fd, "", p->argv, p->envp, AT_EMPTY_PATH, 0);
+			r = CFE_SYS(SYS_execveat, p->exec_fd, "", p->argv, p->envp, AT_EMPTY_PATH,
+				    0);
 		else
 			r = CFE_SYS(SYS_execve, p->path, p->argv, p->envp, 0, 0, 0);
 		if (r != -ETXTBSY || attempt == CFE_ETXTBSY_RETRIES)

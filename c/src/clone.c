@@ -23,10 +23,11 @@ long cfe_clone(const struct cfe_arena *a, uint64_t ns_flags, int vfork, int cgro
 	    .stack_size = a->stack_size,
 	    .cgroup = cgroup_fd > 0 ? (uint64_t)cgroup_fd : 0,
 	};
-	long pid = cfe_raw_clone(SYS_clone3, (long)&args, (long)sizeof(args), cfe_child_main, a->plan);
+	long pid =
+	    cfe_raw_clone(SYS_clone3, (long)&args, (long)sizeof(args), cfe_child_main, a->plan);
 
 	if (pid != -ENOSYS || cgroup_fd > 0)
 		return pid;
-	return cfe_raw_clone(SYS_clone, (long)(flags | SIGCHLD), (long)((char *)a->stack + a->stack_size),
-			     cfe_child_main, a->plan);
+	return cfe_raw_clone(SYS_clone, (long)(flags | SIGCHLD),
+			     (long)((char *)a->stack + a->stack_size), cfe_child_main, a->plan);
 }

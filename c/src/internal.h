@@ -45,9 +45,9 @@ CFE_HIDDEN int cfe_config_needs_handshake(const struct cfe_config *c);
 /* ---- file descriptor shuffle (fdplan.c) ---- */
 
 enum cfe_fd_op_kind {
-	CFE_FD_DUP,          /* dup3(from, to, cloexec ? O_CLOEXEC : 0) */
+	CFE_FD_DUP,	      /* dup3(from, to, cloexec ? O_CLOEXEC : 0) */
 	CFE_FD_CLEAR_CLOEXEC, /* fcntl(to, F_SETFD, 0): already at its place */
-	CFE_FD_CLOSE,        /* close(to), errors ignored */
+	CFE_FD_CLOSE,	      /* close(to), errors ignored */
 };
 
 /* One step of the child's fd shuffle; ops run in order. */
@@ -141,7 +141,7 @@ struct cfe_child_plan {
 struct cfe_arena {
 	void *base;
 	size_t size;
-	void *stack;          /* lowest usable address of the stack */
+	void *stack; /* lowest usable address of the stack */
 	size_t stack_size;
 	struct cfe_child_plan *plan;
 };

@@ -12,7 +12,7 @@
 
 /* Deepest frame: a mount target's parent directories built in a
  * CFE_PATH_MAX buffer; the rest is small. */
-#define CHILD_STACK_SIZE (64u * 1024u)
+#define CHILD_STACK_SIZE ((size_t)64 * 1024)
 
 /* A bump allocator run twice over the same code: once with base == NULL to
  * measure, once to copy. */
@@ -105,13 +105,13 @@ static void plan_fill(struct bump *b, const struct cfe_config *c, int sock, int 
 {
 	struct cfe_child_plan *p = bump_alloc(b, sizeof(*p), alignof(struct cfe_child_plan));
 	struct cfe_error *error = bump_alloc(b, sizeof(*error), alignof(struct cfe_error));
-	struct cfe_fd_op *ops = bump_alloc(b, CFE_FD_OPS_MAX(c->files_len) * sizeof(*ops),
-					   alignof(struct cfe_fd_op));
+	struct cfe_fd_op *ops =
+	    bump_alloc(b, CFE_FD_OPS_MAX(c->files_len) * sizeof(*ops), alignof(struct cfe_fd_op));
 	char *const *argv = bump_strv(b, c->args, c->args_len);
 	char *const *envp = bump_strv(b, c->env, c->env_len);
 	const struct cfe_mount *mounts = bump_mounts(b, c->mounts, c->mounts_len);
-	const struct cfe_rlimit *rlimits =
-	    bump_copy(b, c->rlimits, c->rlimits_len * sizeof(*c->rlimits), alignof(struct cfe_rlimit));
+	const struct cfe_rlimit *rlimits = bump_copy(
+	    b, c->rlimits, c->rlimits_len * sizeof(*c->rlimits), alignof(struct cfe_rlimit));
 	const uint32_t *groups =
 	    bump_copy(b, c->groups, c->groups_len * sizeof(*c->groups), alignof(uint32_t));
 	const struct cfe_bpf_insn *filter = bump_copy(
@@ -151,8 +151,8 @@ static void plan_fill(struct bump *b, const struct cfe_config *c, int sock, int 
 	    .sigmask = sigmask,
 	    .error = error,
 	};
-	p->fd_ops_len = cfe_fd_plan(c->files, c->files_len, sock, c->exec_fd, ops, &p->sock,
-				    &p->exec_fd);
+	p->fd_ops_len =
+	    cfe_fd_plan(c->files, c->files_len, sock, c->exec_fd, ops, &p->sock, &p->exec_fd);
 	memset(error, 0, sizeof(*error));
 }
 
@@ -166,8 +166,8 @@ int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, int sock, 
 	plan_fill(&measure, c, sock, parent_sock, sigmask);
 	a->stack_size = CHILD_STACK_SIZE;
 	a->size = page + a->stack_size + ((measure.used + page - 1) & ~(page - 1));
-	a->base = mmap(NULL, a->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
-		       -1, 0);
+	a->base = mmap(NULL, a->size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (a->base == MAP_FAILED)
 		return errno;
 	/* A child that overflows its stack must fault, not scribble on ours. */

@@ -22,8 +22,8 @@ struct cfe_pending {
 struct start {
 	struct cfe_config config;
 	struct cfe_arena arena;
-	int sock;          /* the parent's end; -1 under CLONE_VFORK */
-	int child_sock;    /* the child's end, until the clone is done */
+	int sock;	/* the parent's end; -1 under CLONE_VFORK */
+	int child_sock; /* the child's end, until the clone is done */
 	int holds_dumpable;
 	long pid;
 };
@@ -116,8 +116,8 @@ static int32_t run_sync_fn(struct start *s, struct cfe_error *err)
 
 static int32_t hand_over(struct start *s, struct cfe_pending *p, struct cfe_pending **out)
 {
-	*p = (struct cfe_pending){.arena = s->arena, .sock = s->sock,
-				  .holds_dumpable = s->holds_dumpable};
+	*p = (struct cfe_pending){
+	    .arena = s->arena, .sock = s->sock, .holds_dumpable = s->holds_dumpable};
 	*out = p;
 	return (int32_t)s->pid;
 }
@@ -153,7 +153,7 @@ int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
 	struct start s = {.sock = -1, .child_sock = -1};
 	struct cfe_pending *handle = NULL;
 	const uint64_t all_signals = ~(uint64_t)0;
-	uint64_t mask;
+	uint64_t mask = 0;
 	int sv[2];
 	int e;
 
