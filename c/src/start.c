@@ -202,8 +202,10 @@ int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
 		return e != 0 ? report(err, e, CFE_LOC_NONE, 0)
 			      : report(err, (int)-s.pid, CFE_LOC_CLONE, 0);
 	}
-	if (s.sock < 0)
+	if (s.sock < 0) {
+		free(handle); /* NULL: only a start with a handshake can stop */
 		return finish(&s, err);
+	}
 	return handshake(&s, err, handle, pending);
 }
 
