@@ -136,8 +136,10 @@ static int32_t handshake(struct start *s, struct cfe_error *err, struct cfe_pend
 	if (maps_err == 0 && s->config.sync_fn != NULL) {
 		if (read_byte(s->sock) != 1)
 			goto wait;
-		if (run_sync_fn(s, err) != 0)
+		if (run_sync_fn(s, err) != 0) {
+			free(pending);
 			return -1;
+		}
 	}
 	if (maps_err == 0 && pending != NULL)
 		return hand_over(s, pending, out);
