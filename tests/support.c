@@ -69,6 +69,8 @@ void probe_run(struct cfe_config *c, const char *const *extra_args, struct probe
 	uint32_t nargs = 0;
 	int pipefd[2];
 	int devnull = -1;
+	const int32_t *given_files = c->files;
+	const uint32_t given_len = c->files_len;
 
 	memset(r, 0, sizeof(*r));
 	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
@@ -108,8 +110,11 @@ void probe_run(struct cfe_config *c, const char *const *extra_args, struct probe
 	close(pipefd[0]);
 	if (r->pid > 0)
 		assert_int_equal(waitpid(r->pid, &r->status, 0), r->pid);
+	/* Leave c as the test built it, so that it can start again. */
 	c->args = NULL;
-	c->files = NULL;
+	c->args_len = 0;
+	c->files = given_files;
+	c->files_len = given_len;
 }
 
 void probe_result_free(struct probe_result *r)

@@ -102,11 +102,11 @@ static void child_set_credential(const struct cfe_child_plan *p)
 		fail(p, CFE_LOC_SETUID, 0, r);
 }
 
+/* The parent parked everything this could overwrite (fds.c). */
 static void child_setup_fds(const struct cfe_child_plan *p)
 {
 	for (size_t i = 0; i < p->fd_ops_len; i++) {
 		const struct cfe_fd_op *op = &p->fd_ops[i];
-		int cloexec = op->cloexec ? O_CLOEXEC : 0;
 		long r;
 
 		if (op->kind == CFE_FD_CLOSE) {
@@ -116,7 +116,7 @@ static void child_setup_fds(const struct cfe_child_plan *p)
 			if (r < 0)
 				fail(p, CFE_LOC_FCNTL, 0, r);
 		} else {
-			r = CFE_SYS(SYS_dup3, op->from, op->to, cloexec, 0, 0, 0);
+			r = CFE_SYS(SYS_dup3, op->from, op->to, 0, 0, 0, 0);
 			if (r < 0)
 				fail(p, CFE_LOC_DUP3, 0, r);
 		}

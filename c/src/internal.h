@@ -45,31 +45,55 @@ CFE_HIDDEN int cfe_config_needs_handshake(const struct cfe_config *c);
 /* ---- file descriptor shuffle (fdplan.c) ---- */
 
 enum cfe_fd_op_kind {
-	CFE_FD_DUP,	      /* dup3(from, to, cloexec ? O_CLOEXEC : 0) */
+	CFE_FD_DUP,	      /* dup3(from, to, 0) */
 	CFE_FD_CLEAR_CLOEXEC, /* fcntl(to, F_SETFD, 0): already at its place */
 	CFE_FD_CLOSE,	      /* close(to), errors ignored */
 };
 
-/* One step of the child's fd shuffle; ops run in order. */
+/* One step of the child's fd shuffle; fd_plan makes one per entry of
+ * files, run in order. */
 struct cfe_fd_op {
 	int32_t kind;
 	int32_t from;
 	int32_t to;
-	int32_t cloexec;
 };
 
-/* The most ops cfe_fd_plan can produce for files_len entries. */
-#define CFE_FD_OPS_MAX(files_len) (2u * (size_t)(files_len) + 2u)
+/* Whether files[i] is overwritten by an earlier step of the shuffle before
+ * step i reads it (it sits below its place), so the parent must park a copy
+ * of it out of the child's way first. */
+CFE_HIDDEN int cfe_fd_needs_park(const int32_t *files, uint32_t i);
 
-/*
- * Plan how the child turns its fd table into files[0..n) without clobbering
- * an fd it still needs.  sock and exec_fd (-1 / 0 when unused) are moved
- * above every fd involved first when they sit where a file must go; their
- * final numbers are stored in *sock_out and *exec_fd_out.  Returns the
- * number of ops written to ops (room for CFE_FD_OPS_MAX(n) is needed).
- */
-CFE_HIDDEN size_t cfe_fd_plan(const int32_t *files, uint32_t n, int32_t sock, int32_t exec_fd,
-			      struct cfe_fd_op *ops, int32_t *sock_out, int32_t *exec_fd_out);
+/* Plan the child's shuffle: step i puts files[i] at fd i, or closes fd i for
+ * -1.  parked[k] holds the copy of the k-th entry (in order of i) for which
+ * cfe_fd_needs_park is true.  Writes n ops. */
+CFE_HIDDEN void cfe_fd_plan(const int32_t *files, uint32_t n, const int32_t *parked,
+			    struct cfe_fd_op *ops);
+
+/* ---- the parent's fds of one start (fds.c) ---- */
+
+/* What the parent opens for one start and closes once the child has
+ * exec'd or died.  Every copy is close-on-exec and numbered files_len or
+ * above, so the child's shuffle, which writes only fds 0..files_len-1,
+ * cannot overwrite it, and nothing the child inherits is overwritten by
+ * it. */
+struct cfe_fds {
+	int32_t child_sock;   /* the child's end of the sync socket, or -1 */
+	int32_t parent_sock;  /* ours, or -1 */
+	int32_t exec_fd;      /* what the child executes (0: args[0]) */
+	int32_t exec_fd_copy; /* our copy of the caller's exec_fd, or -1 */
+	int32_t *parked;      /* see cfe_fd_plan; malloc'd, NULL when none */
+	uint32_t parked_len;
+};
+
+/* Create the sync socket (when with_socket) and the copies.  Returns 0 or
+ * an errno, with nothing left open on failure. */
+CFE_HIDDEN int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket);
+
+/* Close the child's end: after the clone the child has its own. */
+CFE_HIDDEN void cfe_fds_close_child_sock(struct cfe_fds *f);
+
+/* Close everything that is left. */
+CFE_HIDDEN void cfe_fds_close(struct cfe_fds *f);
 
 /* ---- user-namespace id maps (idmap.c) ---- */
 
@@ -146,10 +170,10 @@ struct cfe_arena {
 	struct cfe_child_plan *plan;
 };
 
-/* Map an arena and copy into it what the child of c needs.  sock and
- * parent_sock are -1 under CLONE_VFORK.  Returns 0 or an errno. */
-CFE_HIDDEN int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, int sock,
-				int parent_sock, uint64_t sigmask);
+/* Map an arena and copy into it what the child of c needs, with the fds
+ * the parent prepared.  Returns 0 or an errno. */
+CFE_HIDDEN int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c,
+				const struct cfe_fds *fds, uint64_t sigmask);
 
 CFE_HIDDEN void cfe_arena_destroy(struct cfe_arena *a);
 

@@ -100,13 +100,13 @@ static int setgroups_wanted(const struct cfe_config *c)
 		 c->groups_len == 0);
 }
 
-static void plan_fill(struct bump *b, const struct cfe_config *c, int sock, int parent_sock,
+static void plan_fill(struct bump *b, const struct cfe_config *c, const struct cfe_fds *fds,
 		      uint64_t sigmask)
 {
 	struct cfe_child_plan *p = bump_alloc(b, sizeof(*p), alignof(struct cfe_child_plan));
 	struct cfe_error *error = bump_alloc(b, sizeof(*error), alignof(struct cfe_error));
 	struct cfe_fd_op *ops =
-	    bump_alloc(b, CFE_FD_OPS_MAX(c->files_len) * sizeof(*ops), alignof(struct cfe_fd_op));
+	    bump_alloc(b, (size_t)c->files_len * sizeof(*ops), alignof(struct cfe_fd_op));
 	char *const *argv = bump_strv(b, c->args, c->args_len);
 	char *const *envp = bump_strv(b, c->env, c->env_len);
 	const struct cfe_mount *mounts = bump_mounts(b, c->mounts, c->mounts_len);
@@ -127,7 +127,9 @@ static void plan_fill(struct bump *b, const struct cfe_config *c, int sock, int 
 	    .path = argv[0],
 	    .argv = argv,
 	    .envp = envp,
-	    .parent_sock = parent_sock,
+	    .exec_fd = fds->exec_fd,
+	    .sock = fds->child_sock,
+	    .parent_sock = fds->parent_sock,
 	    .flags = c->flags,
 	    .clone_flags = c->clone_flags,
 	    .has_sync = c->sync_fn != NULL,
@@ -137,6 +139,7 @@ static void plan_fill(struct bump *b, const struct cfe_config *c, int sock, int 
 	    .groups_len = c->groups_len,
 	    .groups = groups,
 	    .fd_ops = ops,
+	    .fd_ops_len = c->files_len,
 	    .mounts = mounts,
 	    .mounts_len = c->mounts_len,
 	    .pivot_root = pivot_root,
@@ -151,19 +154,18 @@ static void plan_fill(struct bump *b, const struct cfe_config *c, int sock, int 
 	    .sigmask = sigmask,
 	    .error = error,
 	};
-	p->fd_ops_len =
-	    cfe_fd_plan(c->files, c->files_len, sock, c->exec_fd, ops, &p->sock, &p->exec_fd);
+	cfe_fd_plan(c->files, c->files_len, fds->parked, ops);
 	memset(error, 0, sizeof(*error));
 }
 
-int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, int sock, int parent_sock,
+int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, const struct cfe_fds *fds,
 		     uint64_t sigmask)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct bump measure = {.base = NULL, .used = 0};
 	struct bump fill;
 
-	plan_fill(&measure, c, sock, parent_sock, sigmask);
+	plan_fill(&measure, c, fds, sigmask);
 	a->stack_size = CHILD_STACK_SIZE;
 	a->size = page + a->stack_size + ((measure.used + page - 1) & ~(page - 1));
 	a->base = mmap(NULL, a->size, PROT_READ | PROT_WRITE,
@@ -180,7 +182,7 @@ int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, int sock, 
 	a->stack = (char *)a->base + page;
 	fill = (struct bump){.base = (char *)a->stack + a->stack_size, .used = 0};
 	a->plan = (struct cfe_child_plan *)fill.base;
-	plan_fill(&fill, c, sock, parent_sock, sigmask);
+	plan_fill(&fill, c, fds, sigmask);
 	return 0;
 }
 

@@ -14,7 +14,7 @@
 
 struct cfe_pending {
 	struct cfe_arena arena;
-	int sock;
+	struct cfe_fds fds;
 	int holds_dumpable;
 };
 
@@ -22,8 +22,7 @@ struct cfe_pending {
 struct start {
 	struct cfe_config config;
 	struct cfe_arena arena;
-	int sock;	/* the parent's end; -1 under CLONE_VFORK */
-	int child_sock; /* the child's end, until the clone is done */
+	struct cfe_fds fds; /* fds.parent_sock is -1 under CLONE_VFORK */
 	int holds_dumpable;
 	long pid;
 };
@@ -36,10 +35,7 @@ static int32_t report(struct cfe_error *err, int err_no, uint32_t location, int3
 
 static void release(struct start *s)
 {
-	if (s->sock >= 0)
-		close(s->sock);
-	if (s->child_sock >= 0)
-		close(s->child_sock);
+	cfe_fds_close(&s->fds);
 	cfe_arena_destroy(&s->arena);
 	if (s->holds_dumpable)
 		cfe_dumpable_release();
@@ -110,14 +106,14 @@ static int32_t run_sync_fn(struct start *s, struct cfe_error *err)
 	if (verdict != 0)
 		return fail_after_clone(s, err, verdict > 0 ? verdict : ECANCELED,
 					CFE_LOC_SYNC_CALLBACK);
-	send_all(s->sock, &go, 1);
+	send_all(s->fds.parent_sock, &go, 1);
 	return 0;
 }
 
 static int32_t hand_over(struct start *s, struct cfe_pending *p, struct cfe_pending **out)
 {
 	*p = (struct cfe_pending){
-	    .arena = s->arena, .sock = s->sock, .holds_dumpable = s->holds_dumpable};
+	    .arena = s->arena, .fds = s->fds, .holds_dumpable = s->holds_dumpable};
 	*out = p;
 	return (int32_t)s->pid;
 }
@@ -130,11 +126,11 @@ static int32_t handshake(struct start *s, struct cfe_error *err, struct cfe_pend
 
 	if (s->config.clone_flags & CLONE_NEWUSER) {
 		maps_err = cfe_idmap_write(&s->config, (int)s->pid);
-		send_all(s->sock, &maps_err, sizeof(maps_err));
+		send_all(s->fds.parent_sock, &maps_err, sizeof(maps_err));
 	}
 	/* With the maps refused the child fails: collect its report. */
 	if (maps_err == 0 && s->config.sync_fn != NULL) {
-		if (read_byte(s->sock) != 1)
+		if (read_byte(s->fds.parent_sock) != 1)
 			goto wait;
 		if (run_sync_fn(s, err) != 0) {
 			free(pending);
@@ -144,7 +140,7 @@ static int32_t handshake(struct start *s, struct cfe_error *err, struct cfe_pend
 	if (maps_err == 0 && pending != NULL)
 		return hand_over(s, pending, out);
 wait:
-	wait_exec_or_death(s->sock);
+	wait_exec_or_death(s->fds.parent_sock);
 	free(pending);
 	return finish(s, err);
 }
@@ -152,11 +148,10 @@ wait:
 int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
 		  struct cfe_pending **pending)
 {
-	struct start s = {.sock = -1, .child_sock = -1};
+	struct start s = {.pid = 0};
 	struct cfe_pending *handle = NULL;
 	const uint64_t all_signals = ~(uint64_t)0;
 	uint64_t mask = 0;
-	int sv[2];
 	int e;
 
 	if (err == NULL)
@@ -173,38 +168,32 @@ int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
 		if (handle == NULL)
 			return report(err, ENOMEM, CFE_LOC_NONE, 0);
 	}
-	if (cfe_config_needs_handshake(&s.config)) {
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-			e = errno;
-			free(handle);
-			return report(err, e, CFE_LOC_NONE, 0);
-		}
-		s.sock = sv[0];
-		s.child_sock = sv[1];
+	e = cfe_fds_open(&s.fds, &s.config, cfe_config_needs_handshake(&s.config));
+	if (e != 0) {
+		free(handle);
+		return report(err, e, CFE_LOC_NONE, 0);
 	}
 	/* No signal handler of ours may run in the child; it restores this
 	 * mask once it has reset them. */
 	sys_rt_sigprocmask(SIG_SETMASK, &all_signals, &mask);
-	e = cfe_arena_create(&s.arena, &s.config, s.child_sock, s.sock, mask);
+	e = cfe_arena_create(&s.arena, &s.config, &s.fds, mask);
 	if (e == 0) {
 		if (s.config.flags & CFE_FLAG_CREDENTIAL) {
 			cfe_dumpable_hold();
 			s.holds_dumpable = 1;
 		}
-		s.pid = cfe_clone(&s.arena, s.config.clone_flags, s.sock < 0, s.config.cgroup_fd);
+		s.pid = cfe_clone(&s.arena, s.config.clone_flags, s.fds.parent_sock < 0,
+				  s.config.cgroup_fd);
 	}
 	sys_rt_sigprocmask(SIG_SETMASK, &mask, NULL);
-	if (s.child_sock >= 0) {
-		close(s.child_sock);
-		s.child_sock = -1;
-	}
+	cfe_fds_close_child_sock(&s.fds);
 	if (e != 0 || s.pid < 0) {
 		free(handle);
 		release(&s);
 		return e != 0 ? report(err, e, CFE_LOC_NONE, 0)
 			      : report(err, (int)-s.pid, CFE_LOC_CLONE, 0);
 	}
-	if (s.sock < 0) {
+	if (s.fds.parent_sock < 0) {
 		free(handle); /* NULL: only a start with a handshake can stop */
 		return finish(&s, err);
 	}
@@ -215,9 +204,9 @@ int32_t cfe_pending_finish(struct cfe_pending *p, struct cfe_error *err)
 {
 	struct cfe_error seen;
 
-	wait_exec_or_death(p->sock);
+	wait_exec_or_death(p->fds.parent_sock);
 	seen = *p->arena.plan->error;
-	close(p->sock);
+	cfe_fds_close(&p->fds);
 	cfe_arena_destroy(&p->arena);
 	if (p->holds_dumpable)
 		cfe_dumpable_release();
@@ -231,5 +220,5 @@ int32_t cfe_pending_finish(struct cfe_pending *p, struct cfe_error *err)
 
 int32_t cfe_pending_fd(const struct cfe_pending *p)
 {
-	return p->sock;
+	return p->fds.parent_sock;
 }
