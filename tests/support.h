@@ -51,7 +51,8 @@ int pid_exists(int pid);
 /* Skip the current test unless running as root (the suite needs it). */
 void require_root(void);
 
-/* Assert a failed start's record and that the child is gone. */
+/* Assert a failed start's record (that no child is left is for the test to
+ * check: see integ_errors.c). */
 #define assert_child_error(r, errnum, loc, idx)                                                    \
 	do {                                                                                       \
 		assert_int_equal((r)->pid, -1);                                                    \

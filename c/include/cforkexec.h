@@ -157,8 +157,8 @@ struct cfe_config {
 	uint32_t mounts_len;
 	uint32_t pad0; /* must be zero */
 
-	/* Directory made the child's new read-only root (tmpfs, mounts,
-	 * pivot_root); needs CLONE_NEWNS. */
+	/* Absolute path of the directory made the child's new read-only root
+	 * (tmpfs, mounts, pivot_root); needs CLONE_NEWNS. */
 	const char *pivot_root;
 	const char *hostname;	/* best effort, needs CLONE_NEWUTS */
 	const char *domainname; /* best effort, needs CLONE_NEWUTS */

@@ -93,6 +93,10 @@ static int config_check(const struct cfe_config *c)
 	 * mount table: refuse rather than surprise. */
 	if ((c->mounts_len > 0 || c->pivot_root != NULL) && !(c->clone_flags & CLONE_NEWNS))
 		return EINVAL;
+	/* The child enters pivot_root before pivoting into it, where a
+	 * relative path would name something else. */
+	if (c->pivot_root != NULL && c->pivot_root[0] != '/')
+		return EINVAL;
 	return mounts_check(c->mounts, c->mounts_len);
 }
 
