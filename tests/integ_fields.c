@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -35,19 +36,19 @@
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The probe looks at fds below this number only. */
-#define PROBE_MAX_FDS 1024
+#define PROBE_MAX_FDS  1024
 #define MAX_TEST_FILES 64
 /* Longest fd link text compared (temp files, pipes, ttys). */
 #define LINK_MAX_LEN 256
-#define BOGUS_ARGV0 "/nonexistent-argv0"
+#define BOGUS_ARGV0  "/nonexistent-argv0"
 /* Long enough to read /proc of the probe; the test kills it sooner. */
 #define SLEEP_MS "10000"
 
 /* The probe's securebits after the child set them (child.c): keep-caps
  * locked plus no-setuid-fixup (locked), and with the drop also noroot. */
-#define SECUREBITS_KEPT 0x2c
+#define SECUREBITS_KEPT	   0x2c
 #define SECUREBITS_DROPPED 0x2f
-#define NO_CAPS "0000000000000000"
+#define NO_CAPS		   "0000000000000000"
 
 /* ---- reading reports and /proc ---- */
 
@@ -83,7 +84,7 @@ static void assert_started(const struct probe_result *r)
 
 /* Append printf output to the NUL-terminated text in buf. */
 __attribute__((format(printf, 3, 4))) static void append(char *buf, size_t cap, const char *fmt,
-							  ...)
+							 ...)
 {
 	size_t len = strlen(buf);
 	va_list ap;
@@ -105,9 +106,11 @@ static char *read_to_end(int fd)
 		ssize_t n;
 
 		if (len + 1 == cap) {
+			char *bigger = realloc(buf, cap * 2);
+
+			assert_non_null(bigger);
+			buf = bigger;
 			cap *= 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
 		}
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
@@ -120,10 +123,12 @@ static char *read_to_end(int fd)
 	return buf;
 }
 
-/* /proc/PID/name into buf; "" when it cannot be read. */
+/* /proc/PID/name into buf, whole (or fail the test); "" when it cannot be
+ * opened. */
 static void read_proc(int pid, const char *name, char *buf, size_t cap)
 {
 	char path[64];
+	size_t len = 0;
 	ssize_t n;
 	int fd;
 
@@ -132,9 +137,12 @@ static void read_proc(int pid, const char *name, char *buf, size_t cap)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	n = read(fd, buf, cap - 1);
+	while (len < cap - 1 && (n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += (size_t)n;
 	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
+	buf[len] = '\0';
+	if (len == cap - 1)
+		fail_msg("%s does not fit in %zu bytes", path, cap);
 }
 
 /* The "fds" list the probe should print: fds (ascending), then every fd
@@ -196,6 +204,26 @@ static void run_probe_as(struct cfe_config *c, const char *argv0, struct probe_r
 	c->files_len--;
 }
 
+/* cfe_start returns once the exec has begun, but the kernel closes the
+ * close-on-exec fds a little later: wait until the probe is in its sleep,
+ * where its state is final. */
+static void wait_until_asleep(int32_t pid)
+{
+	const struct timespec tick = {.tv_sec = 0, .tv_nsec = 1000000};
+	char text[256];
+
+	for (int i = 0; i < 5000; i++) {
+		long nr;
+
+		read_proc(pid, "syscall", text, sizeof(text));
+		nr = strtol(text, NULL, 10);
+		if (text[0] != '\0' && (nr == SYS_clock_nanosleep || nr == SYS_nanosleep))
+			return;
+		nanosleep(&tick, NULL);
+	}
+	fail_msg("probe %d never reached its sleep (/proc/PID/syscall: %s)", pid, text);
+}
+
 /* Start the probe sleeping, for reading what only /proc shows. */
 static int32_t start_sleeper(struct cfe_config *c)
 {
@@ -211,6 +239,7 @@ static int32_t start_sleeper(struct cfe_config *c)
 	if (pid <= 0)
 		fail_msg("cfe_start failed: %s at %s(%d)", strerror(err.err_no),
 			 cfe_location_name(err.location), err.index);
+	wait_until_asleep(pid);
 	return pid;
 }
 
@@ -285,7 +314,7 @@ static void own_cap_text(char *buf, size_t cap)
 /* getgroups as the probe prints it: "groups":[a,b]. */
 static void own_groups_text(char *buf, size_t cap)
 {
-	gid_t groups[NGROUPS_MAX];
+	static gid_t groups[NGROUPS_MAX];
 	int n = getgroups(NGROUPS_MAX, groups);
 
 	assert_true(n >= 0);
@@ -314,8 +343,8 @@ static const struct ns_kind {
 	uint64_t flag;
 } ns_kinds[] = {
     {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"mnt", CLONE_NEWNS},
-    {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID}, {"time", 0},
-    {"user", CLONE_NEWUSER},     {"uts", CLONE_NEWUTS},
+    {"net", CLONE_NEWNET},	 {"pid", CLONE_NEWPID}, {"time", 0},
+    {"user", CLONE_NEWUSER},	 {"uts", CLONE_NEWUTS},
 };
 
 /* Each namespace of the probe is new exactly when its flag is in `fresh`. */
@@ -339,8 +368,8 @@ static void assert_namespaces(const char *json, uint64_t fresh)
 
 static void test_args_reported_exactly(void **state)
 {
-	static const char *const extra[] = {"with space", "quote\"d", "back\\slash", "", "tab\there",
-					    NULL};
+	static const char *const extra[] = {"with space", "quote\"d",  "back\\slash",
+					    "",		  "tab\there", NULL};
 	struct cfe_config c = probe_config();
 	struct probe_result r;
 	char expected[1024];
@@ -491,21 +520,27 @@ static void test_rlimits(void **state)
 /* ---- files ---- */
 
 /* Without files, the probe has what probe_run gives it plus what we let
- * it inherit, nothing else (the sync socket is gone). */
+ * it inherit, nothing else: also no sync socket when there is a handshake
+ * (a user namespace needs one). */
 static void test_files_default_exact(void **state)
 {
-	struct cfe_config c = probe_config();
-	struct probe_result r;
+	const uint64_t clone_flags[] = {0, CLONE_NEWUSER};
 	const int want_fds[] = {0, 1, 2};
 	char expected[4096];
 
 	(void)state;
 	require_root();
 	expect_fds(expected, sizeof(expected), want_fds, ARRAY_LEN(want_fds), 2);
-	probe_run(&c, NULL, &r);
-	assert_started(&r);
-	assert_report_has(r.json, expected);
-	probe_result_free(&r);
+	for (size_t i = 0; i < ARRAY_LEN(clone_flags); i++) {
+		struct cfe_config c = probe_config();
+		struct probe_result r;
+
+		c.clone_flags = clone_flags[i];
+		probe_run(&c, NULL, &r);
+		assert_started(&r);
+		assert_report_has(r.json, expected);
+		probe_result_free(&r);
+	}
 }
 
 /* An fd already at its place loses close-on-exec ([fd,0] in the report);
@@ -514,6 +549,7 @@ static void test_files_in_place_and_closed(void **state)
 {
 	struct cfe_config c = probe_config();
 	struct probe_result r;
+	int doomed = open_devnull();
 	int in_place = open_devnull();
 	int32_t files[MAX_TEST_FILES];
 	int want_fds[5];
@@ -521,7 +557,9 @@ static void test_files_in_place_and_closed(void **state)
 
 	(void)state;
 	require_root();
-	assert_true(in_place >= 3 && in_place + 2 < MAX_TEST_FILES);
+	assert_true(doomed >= 3 && doomed < in_place && in_place + 2 < MAX_TEST_FILES);
+	/* Inheritable, so only the -1 at its place keeps it from the child. */
+	assert_int_equal(fcntl(doomed, F_SETFD, 0), 0);
 	files[0] = in_place;
 	files[1] = in_place;
 	files[2] = 2;
@@ -532,6 +570,7 @@ static void test_files_in_place_and_closed(void **state)
 	c.files_len = (uint32_t)in_place + 1;
 	probe_run(&c, NULL, &r);
 	close(in_place);
+	close(doomed);
 	assert_started(&r);
 	assert_int_equal(r.out_fd, in_place + 1);
 	want_fds[0] = 0;
@@ -914,8 +953,7 @@ static void test_clone_flags_non_namespace_bits_ignored(void **state)
 
 /* Per-mount options and fstype of the topmost mount at mount_point in a
  * mountinfo text; returns 0 when there is none. */
-static int find_mount(const char *mountinfo, const char *mount_point, char *options,
-		      char *fstype)
+static int find_mount(const char *mountinfo, const char *mount_point, char *options, char *fstype)
 {
 	const char *line = mountinfo;
 	int found = 0;
@@ -926,8 +964,8 @@ static int find_mount(const char *mountinfo, const char *mount_point, char *opti
 		const char *sep = strstr(line, " - ");
 
 		if (sscanf(line, "%*s %*s %*s %*s %4095s %255s", point, opts) == 2 &&
-		    strcmp(point, mount_point) == 0 && sep != NULL &&
-		    (end == NULL || sep < end) && sscanf(sep + 3, "%63s", type) == 1) {
+		    strcmp(point, mount_point) == 0 && sep != NULL && (end == NULL || sep < end) &&
+		    sscanf(sep + 3, "%63s", type) == 1) {
 			strcpy(options, opts);
 			strcpy(fstype, type);
 			found = 1;
@@ -996,11 +1034,11 @@ static void test_mounts(void **state)
 	assert_int_equal(mkdir(src, 0755), 0);
 	write_file(file, "bound\n");
 	memset(mounts, 0, sizeof(mounts));
-	mounts[0] = (struct cfe_mount){.source = "tmpfs", .target = tmpfs, .fstype = "tmpfs",
-				       .data = "size=1m"};
+	mounts[0] = (struct cfe_mount){
+	    .source = "tmpfs", .target = tmpfs, .fstype = "tmpfs", .data = "size=1m"};
 	mounts[1] = (struct cfe_mount){.source = src, .target = ro, .flags = MS_BIND | MS_RDONLY};
-	mounts[2] = (struct cfe_mount){.source = file, .target = nod, .flags = MS_BIND,
-				       .make_nod = 1};
+	mounts[2] =
+	    (struct cfe_mount){.source = file, .target = nod, .flags = MS_BIND, .make_nod = 1};
 	c.clone_flags = CLONE_NEWNS;
 	c.mounts = mounts;
 	c.mounts_len = ARRAY_LEN(mounts);
@@ -1045,8 +1083,8 @@ static void test_pivot_root(void **state)
 	slash = strrchr(probe_real, '/');
 	assert_non_null(slash);
 	*slash = '\0';
-	mounts[0] = (struct cfe_mount){
-	    .source = probe_real, .target = "bin", .flags = MS_BIND | MS_RDONLY};
+	mounts[0] =
+	    (struct cfe_mount){.source = probe_real, .target = "bin", .flags = MS_BIND | MS_RDONLY};
 	mounts[1] = (struct cfe_mount){.source = "tmpfs", .target = "tmp", .fstype = "tmpfs"};
 	mounts[2] = (struct cfe_mount){
 	    .source = file, .target = "etc/file", .flags = MS_BIND | MS_RDONLY, .make_nod = 1};
@@ -1531,8 +1569,8 @@ struct kernel_sigaction {
 	void *handler;
 	/* Only handler is read; the rest gives the kernel room to write. */
 	unsigned long flags; /* cppcheck-suppress unusedStructMember */
-	void *restorer;      /* cppcheck-suppress unusedStructMember */
-	uint64_t mask;       /* cppcheck-suppress unusedStructMember */
+	void *restorer;	     /* cppcheck-suppress unusedStructMember */
+	uint64_t mask;	     /* cppcheck-suppress unusedStructMember */
 };
 
 static uint64_t own_ignored_signals(void)

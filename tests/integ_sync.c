@@ -15,7 +15,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,14 +29,14 @@
 
 #include "support.h"
 
-#define REPORT_MAX 16384
-#define MAX_FILTER 256
-#define TRACE_DATA 42
-#define GETPPID_CALLS 3
-#define START_THREADS 64
+#define REPORT_MAX	 16384
+#define MAX_FILTER	 256
+#define TRACE_DATA	 42
+#define GETPPID_CALLS	 3
+#define START_THREADS	 64
 #define DUMPABLE_THREADS 32
-#define MIXED_STARTS 200
-#define NO_SUCH_PROGRAM "/nonexistent/cforkexec-sync-test"
+#define MIXED_STARTS	 200
+#define NO_SUCH_PROGRAM	 "/nonexistent/cforkexec-sync-test"
 
 #ifndef SYS_clone3
 #define SYS_clone3 435
@@ -61,7 +60,8 @@ struct sync_record {
 /* The context pointer the callback last received on this thread. */
 static _Thread_local void *last_sync_context;
 
-static void read_proc_exe(int pid, char *out, size_t cap) {
+static void read_proc_exe(int pid, char *out, size_t cap)
+{
 	char path[64];
 	ssize_t n;
 
@@ -70,7 +70,8 @@ static void read_proc_exe(int pid, char *out, size_t cap) {
 	out[n < 0 ? 0 : n] = '\0';
 }
 
-static char read_proc_state(int pid) {
+static char read_proc_state(int pid)
+{
 	char path[64], buf[512];
 	const char *paren;
 	ssize_t n;
@@ -87,7 +88,8 @@ static char read_proc_state(int pid) {
 	return paren && paren[1] == ' ' ? paren[2] : '?';
 }
 
-static void read_uid_map(int pid, unsigned map[3]) {
+static void read_uid_map(int pid, unsigned map[3])
+{
 	char path[64];
 	FILE *f;
 
@@ -101,7 +103,8 @@ static void read_uid_map(int pid, unsigned map[3]) {
 	fclose(f);
 }
 
-static int32_t record_sync(void *context, int32_t pid) {
+static int32_t record_sync(void *context, int32_t pid)
+{
 	struct sync_record *s = context;
 
 	last_sync_context = context;
@@ -121,7 +124,8 @@ static int32_t record_sync(void *context, int32_t pid) {
 	return s->verdict;
 }
 
-static void use_sync(struct cfe_config *c, struct sync_record *s) {
+static void use_sync(struct cfe_config *c, struct sync_record *s)
+{
 	c->sync_fn = record_sync;
 	c->sync_context = s;
 }
@@ -134,7 +138,8 @@ struct run {
 	char json[REPORT_MAX];
 };
 
-static size_t read_report(int fd, char *buf, size_t cap) {
+static size_t read_report(int fd, char *buf, size_t cap)
+{
 	size_t len = 0;
 
 	while (len + 1 < cap) {
@@ -153,7 +158,8 @@ static size_t read_report(int fd, char *buf, size_t cap) {
 /* Start path (the probe when NULL) with argv {path, --out-fd, 1[, tag]} and
  * files {closed, pipe, 2} under c, read the report to EOF and reap the
  * child.  Returns 0, or -1 when the test's own plumbing failed. */
-static int run_probe(struct cfe_config *c, const char *path, const char *tag, struct run *r) {
+static int run_probe(struct cfe_config *c, const char *path, const char *tag, struct run *r)
+{
 	const char *args[] = {path ? path : probe_path(), "--out-fd", "1", tag};
 	int32_t files[3];
 	int pipefd[2];
@@ -182,15 +188,20 @@ static int run_probe(struct cfe_config *c, const char *path, const char *tag, st
 	return ret;
 }
 
-static int exited_zero(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+static int exited_zero(int status)
+{
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
-static int same_error(const struct cfe_error *e, int err_no, uint32_t location) {
+static int same_error(const struct cfe_error *e, int err_no, uint32_t location)
+{
 	return e->err_no == err_no && e->location == location && e->index == 0;
 }
 
 /* ---- helpers for the main thread ---- */
 
-static int count_open_fds(void) {
+static int count_open_fds(void)
+{
 	DIR *d = opendir("/proc/self/fd");
 	const struct dirent *de;
 	int n = 0;
@@ -203,32 +214,37 @@ static int count_open_fds(void) {
 	return n;
 }
 
-static void assert_no_children(void) {
+static void assert_no_children(void)
+{
 	assert_int_equal(waitpid(-1, NULL, WNOHANG | __WALL), -1);
 	assert_int_equal(errno, ECHILD);
 }
 
-static void assert_reaped_and_gone(int pid) {
+static void assert_reaped_and_gone(int pid)
+{
 	assert_true(pid > 0);
 	assert_int_equal(waitpid(pid, NULL, WNOHANG | __WALL), -1);
 	assert_int_equal(errno, ECHILD);
 	assert_false(pid_exists(pid));
 }
 
-static void assert_run_error(const struct run *r, int err_no, uint32_t location) {
+static void assert_run_error(const struct run *r, int err_no, uint32_t location)
+{
 	assert_int_equal(r->pid, -1);
 	assert_int_equal(r->err.err_no, err_no);
 	assert_int_equal(r->err.location, location);
 	assert_int_equal(r->err.index, 0);
 }
 
-static void assert_run_ok(const struct run *r) {
+static void assert_run_ok(const struct run *r)
+{
 	assert_true(r->pid > 0);
 	assert_true(exited_zero(r->status));
 	assert_int_equal(json_int(r->json, "pid"), r->pid);
 }
 
-static void wait_status(int pid, int *status, int options) {
+static void wait_status(int pid, int *status, int options)
+{
 	int r;
 
 	do
@@ -237,14 +253,21 @@ static void wait_status(int pid, int *status, int options) {
 	assert_int_equal(r, pid);
 }
 
-static void canonical_path(const char *path, char *out) { assert_non_null(realpath(path, out)); }
+static void canonical_path(const char *path, char *out)
+{
+	assert_non_null(realpath(path, out));
+}
 
-static void self_exe(char *out) {
+static void self_exe(char *out)
+{
 	read_proc_exe(getpid(), out, PATH_MAX);
 	assert_true(out[0] == '/');
 }
 
-static int dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0); }
+static int dumpable(void)
+{
+	return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+}
 
 /* A start that stops itself before execve, checked to be stopped. */
 struct stopped {
@@ -253,7 +276,8 @@ struct stopped {
 	int report_fd; /* read end of the pipe the probe reports on */
 };
 
-static void start_stopped(struct cfe_config *c, const char *path, struct stopped *s) {
+static void start_stopped(struct cfe_config *c, const char *path, struct stopped *s)
+{
 	const char *args[] = {path ? path : probe_path(), "--out-fd", "1"};
 	struct cfe_error err;
 	int32_t files[3];
@@ -287,7 +311,8 @@ static void start_stopped(struct cfe_config *c, const char *path, struct stopped
 /* SIGCONT the stopped child, let cfe_pending_finish see its exec (0) or
  * failure (-1, *err), read its report and reap it. */
 static int32_t continue_stopped(struct stopped *s, struct cfe_error *err, char *json, size_t cap,
-				int *status) {
+				int *status)
+{
 	int32_t r;
 
 	assert_int_equal(kill(s->pid, SIGCONT), 0);
@@ -301,7 +326,8 @@ static int32_t continue_stopped(struct stopped *s, struct cfe_error *err, char *
 
 /* A libseccomp filter that allows everything but traces getppid with
  * TRACE_DATA, exported as classic BPF. */
-static uint32_t trace_getppid_filter(struct cfe_bpf_insn *out, size_t cap) {
+static uint32_t trace_getppid_filter(struct cfe_bpf_insn *out, size_t cap)
+{
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int fd = memfd_create("filter", MFD_CLOEXEC);
 	ssize_t n;
@@ -320,7 +346,8 @@ static uint32_t trace_getppid_filter(struct cfe_bpf_insn *out, size_t cap) {
 	return (uint32_t)((size_t)n / sizeof(*out));
 }
 
-static int tracer_of(int pid) {
+static int tracer_of(int pid)
+{
 	char path[64], line[256];
 	int tracer = -1;
 	FILE *f;
@@ -335,7 +362,8 @@ static int tracer_of(int pid) {
 	return tracer;
 }
 
-static int is_event(int status, int event) {
+static int is_event(int status, int event)
+{
 	return WIFSTOPPED(status) && (status >> 8) == (SIGTRAP | (event << 8));
 }
 
@@ -343,7 +371,8 @@ static int is_event(int status, int event) {
 
 /* With CLONE_VM the child in the callback is still the test binary; once
  * cfe_start has returned it is the probe. */
-static void test_sync_sees_child_before_exec(void **state) {
+static void test_sync_sees_child_before_exec(void **state)
+{
 	const char *args[] = {probe_path(), "--sleep", "10000"};
 	struct cfe_config c = probe_config();
 	struct sync_record s = {0};
@@ -375,7 +404,8 @@ static void test_sync_sees_child_before_exec(void **state) {
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
-static void check_refusal(int32_t verdict, int expected_errno) {
+static void check_refusal(int32_t verdict, int expected_errno)
+{
 	struct cfe_config c = probe_config();
 	struct sync_record s = {.verdict = verdict};
 	struct probe_result r;
@@ -390,7 +420,8 @@ static void check_refusal(int32_t verdict, int expected_errno) {
 	probe_result_free(&r);
 }
 
-static void test_sync_refusal_kills_and_reaps(void **state) {
+static void test_sync_refusal_kills_and_reaps(void **state)
+{
 	(void)state;
 	require_root();
 	check_refusal(42, 42);
@@ -400,7 +431,8 @@ static void test_sync_refusal_kills_and_reaps(void **state) {
 	assert_no_children();
 }
 
-static void test_sync_with_userns_and_cgroup_unshare(void **state) {
+static void test_sync_with_userns_and_cgroup_unshare(void **state)
+{
 	struct cfe_config c = probe_config();
 	struct sync_record s = {0};
 	struct probe_result r;
@@ -431,7 +463,8 @@ static void test_sync_with_userns_and_cgroup_unshare(void **state) {
 
 /* SPEC §3 steps 18-20: handshake, PTRACE_TRACEME, SIGSTOP, then the filter
  * is loaded under our eyes; this thread is the tracer. */
-static void run_traced_seccomp(int with_sync) {
+static void run_traced_seccomp(int with_sync)
+{
 	const char *args[] = {probe_path(), "--getppid-loop", "3"};
 	struct cfe_bpf_insn filter[MAX_FILTER];
 	struct cfe_config c = probe_config();
@@ -496,19 +529,22 @@ static void run_traced_seccomp(int with_sync) {
 		assert_int_equal(s.calls, 1);
 }
 
-static void test_ptrace_seccomp(void **state) {
+static void test_ptrace_seccomp(void **state)
+{
 	(void)state;
 	require_root();
 	run_traced_seccomp(0);
 }
 
-static void test_ptrace_seccomp_with_sync(void **state) {
+static void test_ptrace_seccomp_with_sync(void **state)
+{
 	(void)state;
 	require_root();
 	run_traced_seccomp(1);
 }
 
-static void test_ptrace_without_seccomp(void **state) {
+static void test_ptrace_without_seccomp(void **state)
+{
 	const char *args[] = {probe_path(), "--out-fd", "1"};
 	struct cfe_config c = probe_config();
 	/* Any non-NULL value: cfe_start must overwrite it with NULL. */
@@ -552,7 +588,8 @@ static void test_ptrace_without_seccomp(void **state) {
 	assert_int_equal(json_int(json, "seccomp"), 0);
 }
 
-static void test_stop_before_seccomp(void **state) {
+static void test_stop_before_seccomp(void **state)
+{
 	struct cfe_config c = probe_config();
 	struct cfe_error err = {0};
 	char json[REPORT_MAX];
@@ -575,7 +612,8 @@ static void test_stop_before_seccomp(void **state) {
 	assert_int_equal(json_int(json, "seccomp"), 0);
 }
 
-static void test_stop_before_seccomp_needs_pending(void **state) {
+static void test_stop_before_seccomp_needs_pending(void **state)
+{
 	const char *args[] = {probe_path()};
 	struct cfe_config c = probe_config();
 	struct cfe_error err = {0};
@@ -592,7 +630,8 @@ static void test_stop_before_seccomp_needs_pending(void **state) {
 	assert_no_children();
 }
 
-static void test_pending_child_fails_after_start(void **state) {
+static void test_pending_child_fails_after_start(void **state)
+{
 	struct cfe_config c = probe_config();
 	struct cfe_error err = {0};
 	char json[REPORT_MAX];
@@ -635,7 +674,8 @@ struct worker {
 	const char *problem; /* NULL when every check passed */
 };
 
-static const char *worker_check(struct worker *w) {
+static const char *worker_check(struct worker *w)
+{
 	char tag[32], user_ns[64];
 
 	snprintf(tag, sizeof(tag), "\"thread-%d\"", w->index);
@@ -663,7 +703,8 @@ static const char *worker_check(struct worker *w) {
 	}
 }
 
-static void *worker_main(void *arg) {
+static void *worker_main(void *arg)
+{
 	struct worker *w = arg;
 	struct cfe_config c = probe_config();
 	char tag[32];
@@ -690,7 +731,8 @@ static void *worker_main(void *arg) {
 }
 
 /* n threads released at once by a barrier; mode(i) picks each one's start. */
-static void run_workers(int n, enum start_mode (*mode)(int)) {
+static void run_workers(int n, enum start_mode (*mode)(int))
+{
 	struct worker *w = calloc((size_t)n, sizeof(*w));
 	pthread_barrier_t barrier;
 
@@ -714,14 +756,19 @@ static void run_workers(int n, enum start_mode (*mode)(int)) {
 	free(w);
 }
 
-static enum start_mode mixed_mode(int i) { return (enum start_mode)(i % MIXED_MODES); }
+static enum start_mode mixed_mode(int i)
+{
+	return (enum start_mode)(i % MIXED_MODES);
+}
 
-static enum start_mode slow_credential_mode(int i) {
+static enum start_mode slow_credential_mode(int i)
+{
 	(void)i;
 	return MODE_CREDENTIAL_SLOW_SYNC;
 }
 
-static void test_threads_start_at_once(void **state) {
+static void test_threads_start_at_once(void **state)
+{
 	int fds;
 
 	(void)state;
@@ -732,7 +779,8 @@ static void test_threads_start_at_once(void **state) {
 	assert_no_children();
 }
 
-static void set_credential(struct cfe_config *c) {
+static void set_credential(struct cfe_config *c)
+{
 	c->flags |= CFE_FLAG_CREDENTIAL;
 	c->uid = 65534;
 	c->gid = 65534;
@@ -740,7 +788,8 @@ static void set_credential(struct cfe_config *c) {
 
 /* SPEC §6: a CLONE_VM child's setuid clears the shared mm's dumpable flag;
  * the library must give the parent its value back. */
-static void test_dumpable_restored(void **state) {
+static void test_dumpable_restored(void **state)
+{
 	struct cfe_config c = probe_config();
 	struct sync_record refuse = {.verdict = EPERM};
 	struct cfe_error err = {0};
@@ -797,7 +846,8 @@ enum fallback_exit {
 	FALLBACK_CGROUP_NOT_ENOSYS,
 };
 
-static int deny_clone3(void) {
+static int deny_clone3(void)
+{
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int ok;
 
@@ -811,7 +861,8 @@ static int deny_clone3(void) {
 }
 
 /* Runs in a forked child: no cmocka here, the exit code says what failed. */
-static int fallback_child(void) {
+static int fallback_child(void)
+{
 	struct cfe_config c = probe_config();
 	struct sync_record s = {0};
 	struct run run;
@@ -843,7 +894,8 @@ static int fallback_child(void) {
 	return FALLBACK_OK;
 }
 
-static void test_clone3_filtered_falls_back(void **state) {
+static void test_clone3_filtered_falls_back(void **state)
+{
 	int status;
 	pid_t pid;
 
@@ -860,7 +912,8 @@ static void test_clone3_filtered_falls_back(void **state) {
 
 /* ---- 11..12: leaks, signal handlers ---- */
 
-static void one_mixed_start(int kind) {
+static void one_mixed_start(int kind)
+{
 	struct cfe_rlimit bad_limit = {.resource = 999, .cur = 1, .max = 1};
 	struct sync_record s = {.verdict = kind == 2 ? 7 : 0};
 	struct cfe_config c = probe_config();
@@ -915,7 +968,8 @@ static void one_mixed_start(int kind) {
 	}
 }
 
-static void test_no_leaks_over_mixed_starts(void **state) {
+static void test_no_leaks_over_mixed_starts(void **state)
+{
 	int fds;
 
 	(void)state;
@@ -929,7 +983,8 @@ static void test_no_leaks_over_mixed_starts(void **state) {
 
 static volatile sig_atomic_t usr1_handled;
 
-static void count_usr1(int sig) {
+static void count_usr1(int sig)
+{
 	(void)sig;
 	usr1_handled++;
 }
@@ -939,7 +994,8 @@ static void count_usr1(int sig) {
  * without an error record, which the parent cannot tell from an execve
  * (EOF on the socket): like the reference, cfe_start reports success with
  * a pid that is already dead. */
-static void test_child_does_not_run_our_handlers(void **state) {
+static void test_child_does_not_run_our_handlers(void **state)
+{
 	struct sigaction sa = {.sa_handler = count_usr1}, old;
 	struct sync_record s = {.signal = SIGUSR1};
 	struct cfe_config c = probe_config();

@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_FDS 1024
+#define MAX_FDS		 1024
 #define MAX_ROOT_ENTRIES 1024
 
 extern char **environ;
@@ -49,7 +49,8 @@ static gid_t groups[NGROUPS_MAX];
 static char root_names[64 * 1024];
 static const char *root_sorted[MAX_ROOT_ENTRIES];
 
-__attribute__((format(printf, 1, 2))) static void put(const char *fmt, ...) {
+__attribute__((format(printf, 1, 2))) static void put(const char *fmt, ...)
+{
 	va_list ap;
 	size_t room = sizeof(out) - out_len;
 	int n;
@@ -65,7 +66,8 @@ __attribute__((format(printf, 1, 2))) static void put(const char *fmt, ...) {
 		out_len += (size_t)n;
 }
 
-static void put_str(const char *s) {
+static void put_str(const char *s)
+{
 	put("\"");
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -79,7 +81,8 @@ static void put_str(const char *s) {
 	put("\"");
 }
 
-static void put_str_array(char *const *v, size_t n) {
+static void put_str_array(char *const *v, size_t n)
+{
 	put("[");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
@@ -90,18 +93,21 @@ static void put_str_array(char *const *v, size_t n) {
 }
 
 /* -1 is the failure value of every call that feeds this, so it maps to null. */
-static void put_int_or_null(long long v) {
+static void put_int_or_null(long long v)
+{
 	if (v == -1)
 		put("null");
 	else
 		put("%lld", v);
 }
 
-static void put_hex16(const char *key, uint64_t v) {
+static void put_hex16(const char *key, uint64_t v)
+{
 	put(",\"%s\":\"%016llx\"", key, (unsigned long long)v);
 }
 
-static int parse_long(const char *s, long *v) {
+static int parse_long(const char *s, long *v)
+{
 	char *end;
 
 	if (!s || !*s)
@@ -111,7 +117,8 @@ static int parse_long(const char *s, long *v) {
 	return (errno || *end) ? -1 : 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len) {
+static int write_all(int fd, const char *buf, size_t len)
+{
 	while (len > 0) {
 		ssize_t n = write(fd, buf, len);
 		if (n < 0) {
@@ -125,7 +132,8 @@ static int write_all(int fd, const char *buf, size_t len) {
 	return 0;
 }
 
-static void sleep_ms(long ms) {
+static void sleep_ms(long ms)
+{
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
@@ -133,7 +141,8 @@ static void sleep_ms(long ms) {
 }
 
 /* Handles the non-reporting modes; returns only if argv[1] is not one of them. */
-static void run_simple_modes(int argc, char **argv) {
+static void run_simple_modes(int argc, char **argv)
+{
 	long n = 0;
 	int bad;
 
@@ -155,14 +164,16 @@ static void run_simple_modes(int argc, char **argv) {
 	}
 }
 
-static void scan_fds(void) {
+static void scan_fds(void)
+{
 	for (int fd = 0; fd < MAX_FDS; fd++) {
 		int flags = fcntl(fd, F_GETFD);
 		fd_state[fd] = flags < 0 ? -1 : (flags & FD_CLOEXEC) ? 1 : 0;
 	}
 }
 
-static void put_cwd(void) {
+static void put_cwd(void)
+{
 	char buf[PATH_MAX];
 
 	put(",\"cwd\":");
@@ -172,7 +183,8 @@ static void put_cwd(void) {
 		put("null");
 }
 
-static void put_ids(void) {
+static void put_ids(void)
+{
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 	int n;
@@ -198,7 +210,8 @@ static void put_ids(void) {
 }
 
 /* Walks a prctl per-capability query until the kernel says the cap does not exist. */
-static uint64_t cap_mask_from_prctl(int option, int sub) {
+static uint64_t cap_mask_from_prctl(int option, int sub)
+{
 	uint64_t mask = 0;
 
 	for (unsigned long cap = 0; cap < 64; cap++) {
@@ -211,7 +224,8 @@ static uint64_t cap_mask_from_prctl(int option, int sub) {
 	return mask;
 }
 
-static void put_caps(void) {
+static void put_caps(void)
+{
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[2];
 
@@ -227,7 +241,8 @@ static void put_caps(void) {
 	put_hex16("cap_amb", cap_mask_from_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET));
 }
 
-static void put_prctl_state(void) {
+static void put_prctl_state(void)
+{
 	put(",\"securebits\":");
 	put_int_or_null(prctl(PR_GET_SECUREBITS, 0, 0, 0, 0));
 	put(",\"no_new_privs\":");
@@ -238,7 +253,8 @@ static void put_prctl_state(void) {
 	put_int_or_null(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
 }
 
-static void put_namespaces(void) {
+static void put_namespaces(void)
+{
 	static const char *const kinds[] = {"cgroup", "ipc",  "mnt",  "net",
 					    "pid",    "time", "user", "uts"};
 	char path[64];
@@ -256,7 +272,8 @@ static void put_namespaces(void) {
 	put("}");
 }
 
-static void put_uts(void) {
+static void put_uts(void)
+{
 	struct utsname u;
 
 	if (uname(&u) < 0) {
@@ -269,14 +286,16 @@ static void put_uts(void) {
 	put_str(u.domainname);
 }
 
-static void put_rlim_value(const char *prefix, rlim_t v) {
+static void put_rlim_value(const char *prefix, rlim_t v)
+{
 	if (v == RLIM_INFINITY)
 		put("%s-1", prefix);
 	else
 		put("%s%llu", prefix, (unsigned long long)v);
 }
 
-static void put_rlimits(void) {
+static void put_rlimits(void)
+{
 	static const struct {
 		const char *name;
 		int resource;
@@ -306,7 +325,8 @@ static void put_rlimits(void) {
 	put("}");
 }
 
-static void put_fds(void) {
+static void put_fds(void)
+{
 	int first = 1;
 
 	put(",\"fds\":[");
@@ -328,7 +348,8 @@ struct kernel_sigaction {
 	uint64_t mask;	     /* cppcheck-suppress unusedStructMember */
 };
 
-static void put_signals(void) {
+static void put_signals(void)
+{
 	uint64_t blocked = 0, ignored = 0, handled = 0;
 
 	/* Raw syscall: glibc's sigprocmask would not show its internal signals. */
@@ -353,7 +374,8 @@ static void put_signals(void) {
 }
 
 /* Field 7 of /proc/self/stat; comm may contain spaces and ')', so parse after the last ')'. */
-static long long read_tty_nr(void) {
+static long long read_tty_nr(void)
+{
 	char buf[1024];
 	char *p;
 	ssize_t n;
@@ -373,7 +395,8 @@ static long long read_tty_nr(void) {
 	return tty;
 }
 
-static void put_session(void) {
+static void put_session(void)
+{
 	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 
 	if (fd >= 0)
@@ -387,12 +410,14 @@ static void put_session(void) {
 	put(",\"ctty\":%d", fd >= 0);
 }
 
-static int cmp_names(const void *a, const void *b) {
+static int cmp_names(const void *a, const void *b)
+{
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Collects the names in "/" into root_sorted; returns their count or -1. */
-static long list_root(void) {
+static long list_root(void)
+{
 	DIR *d = opendir("/");
 	const struct dirent *de;
 	size_t n = 0, used = 0;
@@ -414,7 +439,8 @@ static long list_root(void) {
 	return (long)n;
 }
 
-static void put_root(void) {
+static void put_root(void)
+{
 	long n = list_root();
 	struct statvfs sv;
 
@@ -434,7 +460,8 @@ static void put_root(void) {
 	    !!(sv.f_flag & ST_NOEXEC), !!(sv.f_flag & ST_NOATIME));
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
 	int out_fd = STDOUT_FILENO;
 	size_t nenv = 0;
 	long v;
