@@ -10,7 +10,9 @@
  * Modes (argv[1]): --exit N, --sleep MS, --getppid-loop N, --out-fd FD.
  * Build: gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o tests/probe tests/probe.c
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -505,6 +505,14 @@ static void pivot_root_with_newns(struct cfe_config *c)
 	c->clone_flags = CLONE_NEWNS;
 }
 
+/* The child enters pivot_root before pivoting: a relative path would name
+ * something else there. */
+static void pivot_root_relative(struct cfe_config *c)
+{
+	c->pivot_root = "tmp/root";
+	c->clone_flags = CLONE_NEWNS;
+}
+
 static void mounts_null_with_len(struct cfe_config *c)
 {
 	c->mounts = NULL;
@@ -582,6 +590,7 @@ static const struct rule rules[] = {
     {"mounts with CLONE_NEWNS", mounts_with_newns, 0},
     {"pivot_root without CLONE_NEWNS", pivot_root_without_newns, EINVAL},
     {"pivot_root with CLONE_NEWNS", pivot_root_with_newns, 0},
+    {"pivot_root relative", pivot_root_relative, EINVAL},
     {"mounts NULL with len", mounts_null_with_len, EINVAL},
     {"mount target NULL", mount_target_null, EINVAL},
     {"mount pad", mount_pad_set, EINVAL},
@@ -782,23 +791,71 @@ static void assert_copied_array(const struct cfe_arena *a, const void *copy, con
 	}
 }
 
-/* Every part of the plan is a copy of c, inside the arena, above the
- * stack. */
-static void assert_plan_copies(const struct cfe_arena *a, const struct cfe_config *c, int sock,
-			       int parent_sock, uint64_t sigmask)
+/* The fds of a start as cfe_fds_open would leave them, made up: numbers
+ * that are not open, so they must only be copied, never used.  Each entry
+ * that needs parking gets a distinct parked number. */
+static struct cfe_fds fake_fds(const struct cfe_config *c, int32_t child_sock, int32_t parent_sock,
+			       int32_t exec_fd)
+{
+	struct cfe_fds f = {.child_sock = child_sock,
+			    .parent_sock = parent_sock,
+			    .exec_fd = exec_fd,
+			    .exec_fd_copy = -1};
+	uint32_t count = 0;
+
+	for (uint32_t i = 0; i < c->files_len; i++)
+		count += cfe_fd_needs_park(c->files, i) ? 1 : 0;
+	if (count == 0)
+		return f;
+	f.parked = calloc(count, sizeof(*f.parked));
+	assert_non_null(f.parked);
+	for (uint32_t k = 0; k < count; k++)
+		f.parked[k] = (int32_t)(c->files_len + 1000 + 3 * k);
+	f.parked_len = count;
+	return f;
+}
+
+/* The shuffle in the plan is the one cfe_fd_plan makes from the files and
+ * the parked copies of fds: one op per entry. */
+static void assert_plan_fd_ops(const struct cfe_arena *a, const struct cfe_config *c,
+			       const struct cfe_fds *fds)
 {
 	const struct cfe_child_plan *p = a->plan;
-	struct cfe_fd_op *ops = calloc(CFE_FD_OPS_MAX(c->files_len), sizeof(*ops));
-	int32_t want_sock, want_exec_fd;
-	size_t ops_len;
-	const struct cfe_error zero = {0};
+	struct cfe_fd_op *ops = calloc((size_t)c->files_len + 1, sizeof(*ops));
+	uint32_t parked = 0;
 
 	assert_non_null(ops);
+	assert_int_equal(p->fd_ops_len, c->files_len);
+	cfe_fd_plan(c->files, c->files_len, fds->parked, ops);
+	assert_copied_array(a, p->fd_ops, ops, c->files_len * sizeof(*ops));
+	for (uint32_t i = 0; i < c->files_len; i++) {
+		if (!cfe_fd_needs_park(c->files, i))
+			continue;
+		assert_true(parked < fds->parked_len);
+		assert_int_equal(p->fd_ops[i].kind, CFE_FD_DUP);
+		assert_int_equal(p->fd_ops[i].from, fds->parked[parked]);
+		assert_int_equal(p->fd_ops[i].to, i);
+		parked++;
+	}
+	assert_int_equal(parked, fds->parked_len);
+	free(ops);
+}
+
+/* Every part of the plan is a copy of c, inside the arena, above the
+ * stack; the fds are those of fds. */
+static void assert_plan_copies(const struct cfe_arena *a, const struct cfe_config *c,
+			       const struct cfe_fds *fds, uint64_t sigmask)
+{
+	const struct cfe_child_plan *p = a->plan;
+	const struct cfe_error zero = {0};
+
 	assert_in_data(a, p, sizeof(*p));
 	assert_copied_strv(a, p->argv, c->args, c->args_len);
 	assert_copied_strv(a, p->envp, c->env, c->env_len);
 	assert_ptr_equal(p->path, p->argv[0]);
-	assert_int_equal(p->parent_sock, parent_sock);
+	assert_int_equal(p->sock, fds->child_sock);
+	assert_int_equal(p->parent_sock, fds->parent_sock);
+	assert_int_equal(p->exec_fd, fds->exec_fd);
 	assert_int_equal(p->flags, c->flags);
 	assert_int_equal(p->clone_flags, c->clone_flags);
 	assert_int_equal(p->has_sync, c->sync_fn != NULL);
@@ -806,13 +863,7 @@ static void assert_plan_copies(const struct cfe_arena *a, const struct cfe_confi
 	assert_int_equal(p->gid, c->gid);
 	assert_int_equal(p->groups_len, c->groups_len);
 	assert_copied_array(a, p->groups, c->groups, c->groups_len * sizeof(*c->groups));
-
-	ops_len =
-	    cfe_fd_plan(c->files, c->files_len, sock, c->exec_fd, ops, &want_sock, &want_exec_fd);
-	assert_int_equal(p->fd_ops_len, ops_len);
-	assert_copied_array(a, p->fd_ops, ops, ops_len * sizeof(*ops));
-	assert_int_equal(p->sock, want_sock);
-	assert_int_equal(p->exec_fd, want_exec_fd);
+	assert_plan_fd_ops(a, c, fds);
 
 	assert_int_equal(p->mounts_len, c->mounts_len);
 	assert_in_data(a, p->mounts, c->mounts_len * sizeof(*p->mounts));
@@ -839,7 +890,6 @@ static void assert_plan_copies(const struct cfe_arena *a, const struct cfe_confi
 	assert_int_equal(p->sigmask, sigmask);
 	assert_in_data(a, p->error, sizeof(*p->error));
 	assert_memory_equal(p->error, &zero, sizeof(zero));
-	free(ops);
 }
 
 static void assert_arena_shape(const struct cfe_arena *a)
@@ -860,29 +910,38 @@ static void test_arena_copies_full_config(void **state)
 {
 	struct cfe_config c = full_config();
 	struct cfe_config loaded;
+	struct cfe_fds fds;
 	struct cfe_arena a;
 
 	(void)state;
 	assert_int_equal(cfe_config_load(&c, &loaded), 0);
-	assert_int_equal(cfe_arena_create(&a, &loaded, 7, 8, 0x8000000000000001ull), 0);
+	/* exec_fd as a copy would have it, unlike the configuration's */
+	fds = fake_fds(&loaded, 7, 8, 41);
+	assert_int_equal(fds.parked_len, 1);
+	assert_int_equal(cfe_arena_create(&a, &loaded, &fds, 0x8000000000000001ull), 0);
 	assert_arena_shape(&a);
-	assert_plan_copies(&a, &loaded, 7, 8, 0x8000000000000001ull);
+	assert_plan_copies(&a, &loaded, &fds, 0x8000000000000001ull);
+	assert_int_equal(a.plan->exec_fd, 41);
 	cfe_arena_destroy(&a);
 	assert_null(a.base);
 	cfe_arena_destroy(&a);
+	free(fds.parked);
 }
 
 /* Under CLONE_VFORK there is no socket; no env still makes an envp. */
 static void test_arena_minimal_config(void **state)
 {
 	struct cfe_config c = minimal_config();
+	const struct cfe_fds fds = fake_fds(&c, -1, -1, 0);
 	struct cfe_arena a;
 
 	(void)state;
-	assert_int_equal(cfe_arena_create(&a, &c, -1, -1, 0), 0);
+	assert_null(fds.parked);
+	assert_int_equal(cfe_arena_create(&a, &c, &fds, 0), 0);
 	assert_arena_shape(&a);
-	assert_plan_copies(&a, &c, -1, -1, 0);
+	assert_plan_copies(&a, &c, &fds, 0);
 	assert_int_equal(a.plan->sock, -1);
+	assert_int_equal(a.plan->parent_sock, -1);
 	assert_int_equal(a.plan->exec_fd, 0);
 	assert_int_equal(a.plan->fd_ops_len, 0);
 	assert_non_null(a.plan->envp);
@@ -899,6 +958,7 @@ static void test_arena_independent_of_caller(void **state)
 	const char *args[] = {arg};
 	struct cfe_mount mounts[] = {{.target = target}};
 	struct cfe_config c = minimal_config();
+	struct cfe_fds fds;
 	struct cfe_arena a;
 
 	(void)state;
@@ -906,7 +966,8 @@ static void test_arena_independent_of_caller(void **state)
 	c.mounts = mounts;
 	c.mounts_len = 1;
 	c.clone_flags = CLONE_NEWNS;
-	assert_int_equal(cfe_arena_create(&a, &c, 3, 4, 0), 0);
+	fds = fake_fds(&c, 3, 4, 0);
+	assert_int_equal(cfe_arena_create(&a, &c, &fds, 0), 0);
 	memset(arg, 'z', sizeof(arg) - 1);
 	memset(target, 'z', sizeof(target) - 1);
 	mounts[0].target = NULL;
@@ -929,10 +990,12 @@ static void test_arena_largest_config(void **state)
 	uint32_t *groups = calloc(CFE_GROUPS_MAX, sizeof(*groups));
 	int32_t files[FILES];
 	struct cfe_config c = minimal_config();
+	struct cfe_fds fds;
 	struct cfe_arena a;
 
 	(void)state;
 	assert_true(strings && mounts && filter && groups);
+	longest[0] = '/'; /* pivot_root must be absolute */
 	for (size_t i = 0; i < STRINGS; i++)
 		strings[i] = i % 2 ? longest : "x";
 	for (size_t i = 0; i < MOUNTS; i++)
@@ -962,10 +1025,13 @@ static void test_arena_largest_config(void **state)
 	c.hostname = longest;
 	c.domainname = longest;
 	assert_int_equal(load(&c), 0);
-	assert_int_equal(cfe_arena_create(&a, &c, 5, 6, 0), 0);
+	fds = fake_fds(&c, FILES + 1, 6, 0);
+	assert_int_equal(fds.parked_len, FILES / 2);
+	assert_int_equal(cfe_arena_create(&a, &c, &fds, 0), 0);
 	assert_arena_shape(&a);
-	assert_plan_copies(&a, &c, 5, 6, 0);
+	assert_plan_copies(&a, &c, &fds, 0);
 	cfe_arena_destroy(&a);
+	free(fds.parked);
 	free(longest);
 	free(strings);
 	free(mounts);
@@ -1006,12 +1072,15 @@ static void test_arena_guard_page(void **state)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct cfe_config c = full_config();
 	struct cfe_config loaded;
+	struct cfe_fds fds;
 	struct cfe_arena a;
 	uintptr_t base;
 
 	(void)state;
 	assert_int_equal(cfe_config_load(&c, &loaded), 0);
-	assert_int_equal(cfe_arena_create(&a, &loaded, 3, 4, 0), 0);
+	fds = fake_fds(&loaded, 5, 6, 9);
+	assert_int_equal(cfe_arena_create(&a, &loaded, &fds, 0), 0);
+	free(fds.parked);
 	base = (uintptr_t)a.base;
 	assert_true(range_has_perms(base, base + page, "---p"));
 	assert_true(range_has_perms(base + page, base + a.size, "rw-p"));
@@ -1045,6 +1114,7 @@ static void test_arena_setgroups_rule(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct cfe_config c = minimal_config();
+		struct cfe_fds fds;
 		struct cfe_arena a;
 
 		c.flags = cases[i].flags;
@@ -1056,7 +1126,8 @@ static void test_arena_setgroups_rule(void **state)
 		c.groups = full_groups;
 		c.groups_len = cases[i].groups_len;
 		assert_int_equal(load(&c), 0);
-		assert_int_equal(cfe_arena_create(&a, &c, 3, 4, 0), 0);
+		fds = fake_fds(&c, 3, 4, 0);
+		assert_int_equal(cfe_arena_create(&a, &c, &fds, 0), 0);
 		if (a.plan->do_setgroups != cases[i].want)
 			fail_msg("case %zu: do_setgroups %d, want %d", i, a.plan->do_setgroups,
 				 cases[i].want);

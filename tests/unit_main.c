@@ -14,6 +14,7 @@
 
 GROUP(config);
 GROUP(fdplan);
+GROUP(fds);
 GROUP(idmap);
 GROUP(info);
 
@@ -23,6 +24,7 @@ int main(void)
 
 	failed += _cmocka_run_group_tests("config", config_tests, config_tests_len, NULL, NULL);
 	failed += _cmocka_run_group_tests("fdplan", fdplan_tests, fdplan_tests_len, NULL, NULL);
+	failed += _cmocka_run_group_tests("fds", fds_tests, fds_tests_len, NULL, NULL);
 	failed += _cmocka_run_group_tests("idmap", idmap_tests, idmap_tests_len, NULL, NULL);
 	failed += _cmocka_run_group_tests("info", info_tests, info_tests_len, NULL, NULL);
 	return failed != 0;

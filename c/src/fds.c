@@ -65,9 +65,10 @@ static int open_socket(struct cfe_fds *f, uint32_t files_len)
 	return err;
 }
 
-int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket)
+int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket, uint32_t *location)
 {
 	int err = 0;
+	uint32_t where = CFE_LOC_NONE;
 
 	*f = (struct cfe_fds){
 	    .child_sock = -1, .parent_sock = -1, .exec_fd = c->exec_fd, .exec_fd_copy = -1};
@@ -76,11 +77,16 @@ int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket)
 	if (err == 0 && c->exec_fd > 0 && c->exec_fd < (int32_t)c->files_len) {
 		err = copy_above(c->exec_fd, c->files_len, &f->exec_fd_copy);
 		f->exec_fd = f->exec_fd_copy;
+		where = CFE_LOC_DUP3;
 	}
-	if (err == 0)
+	if (err == 0) {
 		err = park_files(f, c);
+		where = err == ENOMEM ? CFE_LOC_NONE : CFE_LOC_DUP3;
+	}
 	if (err != 0)
 		cfe_fds_close(f);
+	if (location != NULL)
+		*location = err != 0 ? where : CFE_LOC_NONE;
 	return err;
 }
 

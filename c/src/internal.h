@@ -86,8 +86,11 @@ struct cfe_fds {
 };
 
 /* Create the sync socket (when with_socket) and the copies.  Returns 0 or
- * an errno, with nothing left open on failure. */
-CFE_HIDDEN int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket);
+ * an errno, with nothing left open on failure; *location (when not NULL)
+ * then says where: CFE_LOC_DUP3 for a copy, as if the child had failed to
+ * move that fd (a closed fd in files, say), else CFE_LOC_NONE. */
+CFE_HIDDEN int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket,
+			    uint32_t *location);
 
 /* Close the child's end: after the clone the child has its own. */
 CFE_HIDDEN void cfe_fds_close_child_sock(struct cfe_fds *f);

@@ -152,6 +152,7 @@ int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
 	struct cfe_pending *handle = NULL;
 	const uint64_t all_signals = ~(uint64_t)0;
 	uint64_t mask = 0;
+	uint32_t location;
 	int e;
 
 	if (err == NULL)
@@ -168,10 +169,10 @@ int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
 		if (handle == NULL)
 			return report(err, ENOMEM, CFE_LOC_NONE, 0);
 	}
-	e = cfe_fds_open(&s.fds, &s.config, cfe_config_needs_handshake(&s.config));
+	e = cfe_fds_open(&s.fds, &s.config, cfe_config_needs_handshake(&s.config), &location);
 	if (e != 0) {
 		free(handle);
-		return report(err, e, CFE_LOC_NONE, 0);
+		return report(err, e, location, 0);
 	}
 	/* No signal handler of ours may run in the child; it restores this
 	 * mask once it has reset them. */
