@@ -138,7 +138,7 @@ check-heap: deps $(HEAPCHECK) $(PROBE)
 cross-aarch64:
 	@mkdir -p $(BUILD)/aarch64
 	for f in $(LIB_SRC) c/src/arch/clone_aarch64.S; do \
-		aarch64-linux-gnu-gcc -std=gnu11 $(WARN) -O2 -fPIC -fvisibility=hidden -Ic/include \
+		aarch64-linux-gnu-gcc -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -fPIC -fvisibility=hidden -Ic/include \
 			-c -o $(BUILD)/aarch64/$$(basename $$f).o $$f || exit 1; done
 	aarch64-linux-gnu-gcc -shared -Wl,--version-script=c/libcforkexec.map \
 		-o $(BUILD)/aarch64/libcforkexec.so.1 $(BUILD)/aarch64/*.o

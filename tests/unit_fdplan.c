@@ -261,12 +261,13 @@ static void check_files_all_ways(const int32_t *files, uint32_t n)
 
 static void test_empty(void **state)
 {
+	static const int32_t no_files[1] = {-1};
 	struct cfe_fd_op op, untouched;
 
 	(void)state;
 	memset(&op, 0xa5, sizeof(op));
 	memset(&untouched, 0xa5, sizeof(untouched));
-	cfe_fd_plan(NULL, 0, NULL, &op);
+	cfe_fd_plan(no_files, 0, NULL, &op);
 	assert_memory_equal(&op, &untouched, sizeof(op));
 	check_files_all_ways(NULL, 0);
 }

@@ -31,7 +31,7 @@ static int park_files(struct cfe_fds *f, const struct cfe_config *c)
 		count += (uint32_t)cfe_fd_needs_park(c->files, i);
 	if (count == 0)
 		return 0;
-	f->parked = malloc(count * sizeof(*f->parked));
+	f->parked = calloc(count, sizeof(*f->parked));
 	if (f->parked == NULL)
 		return ENOMEM;
 	for (uint32_t i = 0; i < c->files_len; i++) {
