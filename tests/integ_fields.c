@@ -96,33 +96,6 @@ __attribute__((format(printf, 3, 4))) static void append(char *buf, size_t cap, 
 	assert_true(n >= 0 && (size_t)n < cap - len);
 }
 
-static char *read_to_end(int fd)
-{
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-
-	assert_non_null(buf);
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 == cap) {
-			char *bigger = realloc(buf, cap * 2);
-
-			assert_non_null(bigger);
-			buf = bigger;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	return buf;
-}
-
 /* /proc/PID/name into buf, whole (or fail the test); "" when it cannot be
  * opened. */
 static void read_proc(int pid, const char *name, char *buf, size_t cap)

@@ -34,7 +34,7 @@ struct cfe_config probe_config(void)
 	return c;
 }
 
-static char *read_all(int fd)
+char *read_to_end(int fd)
 {
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap);
@@ -106,7 +106,7 @@ void probe_run(struct cfe_config *c, const char *const *extra_args, struct probe
 	close(pipefd[1]);
 	if (devnull >= 0)
 		close(devnull);
-	r->json = read_all(pipefd[0]);
+	r->json = read_to_end(pipefd[0]);
 	close(pipefd[0]);
 	if (r->pid > 0)
 		assert_int_equal(waitpid(r->pid, &r->status, 0), r->pid);

@@ -35,6 +35,9 @@ void probe_run(struct cfe_config *c, const char *const *extra_args, struct probe
 
 void probe_result_free(struct probe_result *r);
 
+/* Everything fd yields until end-of-file, NUL-terminated; free() it. */
+char *read_to_end(int fd);
+
 /* The value of an integer field "key":N of the report (first occurrence),
  * or fail the test when absent. */
 long long json_int(const char *json, const char *key);
