@@ -18,3 +18,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# Go is on this project's machines at /usr/local/go; staticcheck comes from
+# the Go module proxy.
+export PATH="/usr/local/go/bin:$PATH"
+if ! command -v go >/dev/null; then
+	echo "deps.sh: Go is missing (expected at /usr/local/go)" >&2
+	exit 1
+fi
+if [ ! -x "$(go env GOPATH)/bin/staticcheck" ]; then
+	echo "installing: staticcheck"
+	go install honnef.co/go/tools/cmd/staticcheck@v0.7.0
+fi

@@ -1,0 +1,3 @@
+// Compiles the C library's fds.c into this package, so that go get and
+// go test work without running make first.
+#include "../c/src/fds.c"
