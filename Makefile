@@ -32,6 +32,11 @@ HEAPCHECK := $(BUILD)/check-heap
 
 STATICCHECK := $(shell go env GOPATH)/bin/staticcheck
 
+# make bench: BENCH_COUNT interleaved passes of every configuration at every
+# heap size, BENCH_TIME starts each; medians of the passes.
+BENCH_COUNT ?= 5
+BENCH_TIME  ?= 200x
+
 .PHONY: all deps run test test-c test-go lint cross-aarch64 check-heap install clean asan valgrind bench
 
 all: $(STATIC) $(SHARED) $(PC) $(PROBE) $(DEMO)
@@ -170,6 +175,18 @@ install: $(STATIC) $(SHARED) $(PC)
 	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libcforkexec.so.1 $(DESTDIR)$(PREFIX)/lib/libcforkexec.so
 	install -m 644 $(PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+bench: deps
+	@command -v gnuplot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null; }
+	@mkdir -p $(BUILD)/bench
+	@rm -f $(BUILD)/bench/raw.txt
+	@for i in $$(seq $(BENCH_COUNT)); do \
+		echo "bench pass $$i of $(BENCH_COUNT)"; \
+		(cd go/forkexec && $(GO_ENV) go test -run '^$$' -bench 'Start' -benchtime $(BENCH_TIME) -benchmem -count 1) \
+			>> $(BUILD)/bench/raw.txt || exit 1; done
+	go run ./go/cmd/benchtable -plot $(BUILD)/bench < $(BUILD)/bench/raw.txt | tee $(BUILD)/bench/table.md
+	cd $(BUILD)/bench && gnuplot bench.gp
+	@echo "plot: $(BUILD)/bench/bench.png and bench.svg; raw results: $(BUILD)/bench/raw.txt"
 
 clean:
 	rm -rf $(BUILD)

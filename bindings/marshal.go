@@ -236,17 +236,17 @@ func (b *block) putMounts(c *C.struct_cfe_config, v []mount.SyscallParams) {
 	c.mounts_len = C.uint32_t(len(v))
 }
 
-// marshal lays p out in one C allocation; the caller frees b.base.
-func marshal(p *Params) (*block, error) {
+// marshal lays p out in one C allocation, which the caller frees (b.base).
+func (b *block) marshal(p *Params) error {
 	if err := checkParams(p); err != nil {
-		return nil, err
+		return err
 	}
 	size := blockSize(p)
 	base := C.malloc(C.size_t(size))
 	if base == nil {
-		return nil, syscall.ENOMEM
+		return syscall.ENOMEM
 	}
-	b := &block{base: base, size: size}
+	*b = block{base: base, size: size}
 	b.config = (*C.struct_cfe_config)(b.alloc(C.sizeof_struct_cfe_config))
 	*b.config = C.struct_cfe_config{size: C.sizeof_struct_cfe_config}
 	b.err = (*C.struct_cfe_error)(b.alloc(C.sizeof_struct_cfe_error))
@@ -289,7 +289,7 @@ func marshal(p *Params) (*block, error) {
 		}
 	}
 	c.flags = configFlags(p)
-	return b, nil
+	return nil
 }
 
 func (b *block) putRLimits(c *C.struct_cfe_config, p *Params) {

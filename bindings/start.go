@@ -44,8 +44,8 @@ func Start(p *Params) (int, Failure, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	b, err := marshal(p)
-	if err != nil {
+	var b block
+	if err := b.marshal(p); err != nil {
 		return 0, Failure{}, err
 	}
 	defer C.free(b.base)
