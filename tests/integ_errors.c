@@ -250,6 +250,7 @@ static const struct {
     {CFE_LOC_SYNC_READ, "sync_read"},
     {CFE_LOC_EXECVE, "execve"},
     {CFE_LOC_SYNC_CALLBACK, "sync_callback"},
+    {CFE_LOC_CHILD_DIED, "child_died"},
 };
 
 /* The numbers are Go's (the table is in Go's order from 0) and so are the
@@ -1390,7 +1391,7 @@ static void test_injected_umount(void **state)
 
 	(void)state;
 	require_root();
-	expect_injected_pivot_error(&f, CFE_LOC_UMOUNT);
+	expect_injected_pivot_error(&f, CFE_LOC_PIVOT_ROOT);
 }
 
 static void test_injected_unlink(void **state)
@@ -1399,7 +1400,7 @@ static void test_injected_unlink(void **state)
 
 	(void)state;
 	require_root();
-	expect_injected_pivot_error(&f, CFE_LOC_UNLINK);
+	expect_injected_pivot_error(&f, CFE_LOC_PIVOT_ROOT);
 }
 
 static void test_injected_mount_readonly(void **state)
@@ -1409,7 +1410,7 @@ static void test_injected_mount_readonly(void **state)
 
 	(void)state;
 	require_root();
-	expect_injected_pivot_error(&f, CFE_LOC_MOUNT_ROOT_READONLY);
+	expect_injected_pivot_error(&f, CFE_LOC_PIVOT_ROOT);
 }
 
 static void test_injected_set_no_new_privs(void **state)

@@ -1028,7 +1028,154 @@ static void test_child_does_not_run_our_handlers(void **state)
 	assert_string_equal(r.json, "");
 }
 
+/* A libseccomp filter that kills the process at its first write, exported
+ * as classic BPF. */
+static uint32_t kill_on_write_filter(struct cfe_bpf_insn *out, size_t cap)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int fd = memfd_create("filter", MFD_CLOEXEC);
+	ssize_t n;
+
+	assert_non_null(ctx);
+	assert_true(fd >= 0);
+	assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(write), 0), 0);
+	assert_int_equal(seccomp_export_bpf(ctx, fd), 0);
+	seccomp_release(ctx);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	n = read(fd, out, cap * sizeof(*out));
+	close(fd);
+	assert_true(n > 0 && (size_t)n < cap * sizeof(*out));
+	return (uint32_t)((size_t)n / sizeof(*out));
+}
+
+/* The filter is loaded before the handshake, so it kills the child at its
+ * "ready": the child dies owing us a report, and the start fails with
+ * EPIPE (the reference's answer) instead of returning a dead pid. */
+static void test_child_killed_before_ready(void **state)
+{
+	struct cfe_bpf_insn filter[64];
+	struct sync_record s = {.verdict = 0};
+	struct cfe_config c = probe_config();
+	struct run r;
+
+	(void)state;
+	require_root();
+	c.seccomp = filter;
+	c.seccomp_len = kill_on_write_filter(filter, 64);
+	use_sync(&c, &s);
+	assert_int_equal(run_probe(&c, NULL, NULL, &r), 0);
+	assert_run_error(&r, EPIPE, CFE_LOC_CHILD_DIED);
+	assert_int_equal(s.calls, 0);
+	assert_no_children();
+}
+
+/* A child that will stop reports its setup first: a failed step is a
+ * failed start, not a pid whose first wait shows an exit. */
+static void test_stopping_child_reports_setup_failure(void **state)
+{
+	struct cfe_bpf_insn filter[1] = {{.code = 0x06, .k = 0x7fff0000}}; /* RET ALLOW */
+	const char *args[] = {probe_path(), "--exit", "0"};
+
+	(void)state;
+	require_root();
+	for (int ptrace = 0; ptrace <= 1; ptrace++) {
+		struct cfe_config c = probe_config();
+		struct cfe_pending *pending = (struct cfe_pending *)&c; /* must be reset */
+		struct cfe_error err;
+
+		c.args = args;
+		c.args_len = 3;
+		c.workdir = "/nonexistent-workdir";
+		if (ptrace) {
+			c.flags = CFE_FLAG_PTRACE;
+			c.seccomp = filter;
+			c.seccomp_len = 1;
+		} else {
+			c.flags = CFE_FLAG_STOP_BEFORE_SECCOMP;
+		}
+		assert_int_equal(cfe_start(&c, &err, &pending), -1);
+		assert_true(same_error(&err, ENOENT, CFE_LOC_CHDIR));
+		assert_null(pending);
+		assert_no_children();
+	}
+}
+
+/* Stopping before a handshake that the caller could never let happen (it
+ * does not know the pid to continue) is refused up front. */
+static void test_stop_before_sync_refused(void **state)
+{
+	const char *args[] = {probe_path(), "--exit", "0"};
+	struct sync_record s = {.verdict = 0};
+	struct cfe_config c = probe_config();
+	struct cfe_pending *pending = NULL;
+	struct cfe_error err;
+
+	(void)state;
+	require_root();
+	c.args = args;
+	c.args_len = 3;
+	c.flags = CFE_FLAG_STOP_BEFORE_SECCOMP;
+	use_sync(&c, &s);
+	assert_int_equal(cfe_start(&c, &err, &pending), -1);
+	assert_true(same_error(&err, EINVAL, CFE_LOC_NONE));
+	assert_int_equal(s.calls, 0);
+	assert_no_children();
+}
+
+struct hook_record {
+	int calls;
+	pthread_t thread;
+};
+
+static void record_hook(void *context)
+{
+	struct hook_record *h = context;
+
+	h->calls++;
+	h->thread = pthread_self();
+}
+
+/* The clone hook runs once, on the calling thread, whether the clone
+ * worked or not, and before the handshake (the sync callback). */
+static void test_clone_hook(void **state)
+{
+	struct hook_record h = {.calls = 0};
+	struct sync_record s = {.verdict = 0};
+	struct cfe_config c = probe_config();
+	struct run r;
+	int devnull;
+
+	(void)state;
+	require_root();
+	c.clone_hook = record_hook;
+	c.clone_hook_context = &h;
+	c.clone_flags = CLONE_NEWUSER;
+	use_sync(&c, &s);
+	assert_int_equal(run_probe(&c, NULL, NULL, &r), 0);
+	assert_run_ok(&r);
+	assert_int_equal(h.calls, 1);
+	assert_true(pthread_equal(h.thread, pthread_self()));
+
+	/* A clone that fails: cgroup_fd that is not a cgroup directory. */
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(devnull >= 0);
+	c = probe_config();
+	c.clone_hook = record_hook;
+	c.clone_hook_context = &h;
+	c.cgroup_fd = devnull;
+	assert_int_equal(run_probe(&c, NULL, NULL, &r), 0);
+	close(devnull);
+	assert_int_equal(r.pid, -1);
+	assert_int_equal(r.err.location, CFE_LOC_CLONE);
+	assert_int_equal(h.calls, 2);
+	assert_no_children();
+}
+
 const struct CMUnitTest sync_tests[] = {
+    cmocka_unit_test(test_child_killed_before_ready),
+    cmocka_unit_test(test_stopping_child_reports_setup_failure),
+    cmocka_unit_test(test_stop_before_sync_refused),
+    cmocka_unit_test(test_clone_hook),
     cmocka_unit_test(test_sync_sees_child_before_exec),
     cmocka_unit_test(test_sync_refusal_kills_and_reaps),
     cmocka_unit_test(test_sync_with_userns_and_cgroup_unshare),

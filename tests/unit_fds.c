@@ -220,11 +220,11 @@ static void test_socket_pair(void **state)
 	assert_open_fds(&before, (const int[]){f.parent_sock, f.child_sock}, 2);
 
 	child_sock = f.child_sock;
-	cfe_fds_close_child_sock(&f);
+	cfe_fds_close_child_side(&f);
 	assert_int_equal(f.child_sock, -1);
 	assert_false(is_open(child_sock));
 	assert_open_fds(&before, (const int[]){f.parent_sock}, 1);
-	cfe_fds_close_child_sock(&f);
+	cfe_fds_close_child_side(&f);
 	assert_open_fds(&before, (const int[]){f.parent_sock}, 1);
 
 	cfe_fds_close(&f);
@@ -248,7 +248,7 @@ static void test_no_socket(void **state)
 	assert_int_equal(f.exec_fd_copy, -1);
 	assert_int_equal(f.parked_len, 0);
 	assert_nothing_left_open(&before);
-	cfe_fds_close_child_sock(&f);
+	cfe_fds_close_child_side(&f);
 	cfe_fds_close(&f);
 	assert_nothing_left_open(&before);
 }
@@ -309,6 +309,13 @@ static void test_exec_fd_below_files_len(void **state)
 		} else {
 			assert_open_fds(&before, (const int[]){f.exec_fd_copy}, 1);
 		}
+		/* After the clone only our end of the socket stays. */
+		cfe_fds_close_child_side(&f);
+		assert_int_equal(f.exec_fd_copy, -1);
+		if (with_socket)
+			assert_open_fds(&before, (const int[]){f.parent_sock}, 1);
+		else
+			assert_nothing_left_open(&before);
 		cfe_fds_close(&f);
 		assert_fds_closed_state(&f);
 		assert_nothing_left_open(&before);
@@ -506,7 +513,7 @@ static void test_close_twice(void **state)
 
 	reused = open_file("/dev/null");
 	cfe_fds_close(&f);
-	cfe_fds_close_child_sock(&f);
+	cfe_fds_close_child_side(&f);
 	assert_true(is_open(reused));
 	assert_open_fds(&before, (const int[]){reused}, 1);
 	close(reused);

@@ -58,19 +58,20 @@ static const char *const go_location_names[] = {
     "sync_read",
     "execve",
     "sync_callback",
+    "child_died",
 };
 
 static void test_location_names(void **state)
 {
 	(void)state;
-	assert_int_equal(sizeof(go_location_names) / sizeof(go_location_names[0]), 34);
-	for (uint32_t i = 0; i < 34; i++)
+	assert_int_equal(sizeof(go_location_names) / sizeof(go_location_names[0]), 35);
+	for (uint32_t i = 0; i < 35; i++)
 		assert_string_equal(cfe_location_name(i), go_location_names[i]);
 }
 
 static void test_unknown_location_names(void **state)
 {
-	const uint32_t unknown[] = {34, 35, 64, 255, 256, 0x7fffffffu, 0x80000000u, UINT32_MAX};
+	const uint32_t unknown[] = {35, 36, 64, 255, 256, 0x7fffffffu, 0x80000000u, UINT32_MAX};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
@@ -159,7 +160,7 @@ static void test_error_record_layout(void **state)
 static void test_config_layout(void **state)
 {
 	(void)state;
-	assert_int_equal(CFE_CONFIG_SIZE_VER1, 200);
+	assert_int_equal(CFE_CONFIG_SIZE_VER1, 216);
 	assert_int_equal(sizeof(struct cfe_config), CFE_CONFIG_SIZE_VER1);
 	assert_int_equal(offsetof(struct cfe_config, size), 0);
 	assert_int_equal(offsetof(struct cfe_config, args), 8);
@@ -194,6 +195,8 @@ static void test_config_layout(void **state)
 	assert_int_equal(offsetof(struct cfe_config, pad1), 180);
 	assert_int_equal(offsetof(struct cfe_config, sync_fn), 184);
 	assert_int_equal(offsetof(struct cfe_config, sync_context), 192);
+	assert_int_equal(offsetof(struct cfe_config, clone_hook), 200);
+	assert_int_equal(offsetof(struct cfe_config, clone_hook_context), 208);
 }
 
 static void test_array_element_layouts(void **state)

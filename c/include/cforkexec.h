@@ -120,6 +120,14 @@ struct cfe_bpf_insn {
 typedef int32_t (*cfe_sync_fn)(void *context, int32_t pid);
 
 /*
+ * Called in the parent, on the thread that called cfe_start, right after
+ * the clone (whether it succeeded or not) and before anything else of the
+ * start.  A language runtime uses it to release the lock it holds against
+ * its own fork-and-exec (Go's syscall.ForkLock) as early as possible.
+ */
+typedef void (*cfe_clone_hook)(void *context);
+
+/*
  * The whole configuration of one start.  Zero means "not set" everywhere.
  * The library reads it only during cfe_start and copies what the child
  * needs, so the caller may free it as soon as cfe_start returns.
@@ -181,12 +189,17 @@ struct cfe_config {
 	uint32_t flags; /* enum cfe_flag bits */
 	uint32_t pad1;	/* must be zero */
 
-	cfe_sync_fn sync_fn; /* NULL = no handshake */
+	/* Must return normally: a longjmp or exception out of it leaves the
+	 * child stopped before its execve.  NULL = no handshake. */
+	cfe_sync_fn sync_fn;
 	void *sync_context;
+
+	cfe_clone_hook clone_hook; /* NULL = none */
+	void *clone_hook_context;
 };
 
 /* The size of the first version of struct cfe_config. */
-#define CFE_CONFIG_SIZE_VER1 200u
+#define CFE_CONFIG_SIZE_VER1 216u
 
 /* Where a start failed.  1..32 are the Go ErrorLocation values. */
 enum cfe_location {
@@ -225,6 +238,10 @@ enum cfe_location {
 	CFE_LOC_EXECVE = 32,
 	/* The sync callback returned non-zero. */
 	CFE_LOC_SYNC_CALLBACK = 33,
+	/* The child died before it reported back, without an error record:
+	 * killed by a signal (a seccomp filter's kill action, say).  err_no is
+	 * EPIPE, as the reference reports it. */
+	CFE_LOC_CHILD_DIED = 34,
 };
 
 /* Why a start failed. */

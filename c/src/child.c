@@ -38,8 +38,8 @@
 #define MS_KEPT_ON_REMOUNT                                                                         \
 	(MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME)
 
-static __attribute__((noreturn)) void fail(const struct cfe_child_plan *p, uint32_t location,
-					   int32_t index, long ret)
+static CFE_CHILD_CODE __attribute__((noreturn)) void
+fail(const struct cfe_child_plan *p, uint32_t location, int32_t index, long ret)
 {
 	p->error->err_no = (int32_t)-ret;
 	p->error->location = location;
@@ -47,7 +47,7 @@ static __attribute__((noreturn)) void fail(const struct cfe_child_plan *p, uint3
 	sys_exit(CHILD_EXIT_FAILURE);
 }
 
-static int flag(const struct cfe_child_plan *p, uint32_t f)
+static CFE_CHILD_CODE int flag(const struct cfe_child_plan *p, uint32_t f)
 {
 	return (p->flags & f) != 0;
 }
@@ -55,7 +55,7 @@ static int flag(const struct cfe_child_plan *p, uint32_t f)
 /* A handler of the parent's would run on our stack in the parent's memory;
  * reset them all before the caller's mask lets any signal in.  Ignored
  * signals stay ignored, as execve keeps them. */
-static void child_reset_signals(const struct cfe_child_plan *p)
+static CFE_CHILD_CODE void child_reset_signals(const struct cfe_child_plan *p)
 {
 	const struct cfe_ksigaction dfl = {.handler = (uintptr_t)SIG_DFL};
 	const struct cfe_ksigaction ign = {.handler = (uintptr_t)SIG_IGN};
@@ -72,7 +72,7 @@ static void child_reset_signals(const struct cfe_child_plan *p)
 
 /* The parent writes our id maps (it has the capabilities we lack in its
  * namespace) and then sends its verdict. */
-static void child_wait_id_maps(const struct cfe_child_plan *p)
+static CFE_CHILD_CODE void child_wait_id_maps(const struct cfe_child_plan *p)
 {
 	int32_t verdict = 0;
 	long r = sys_read(p->sock, &verdict, sizeof(verdict));
@@ -85,7 +85,7 @@ static void child_wait_id_maps(const struct cfe_child_plan *p)
 		fail(p, CFE_LOC_UNSHARE_USER_READ, 0, r);
 }
 
-static void child_set_credential(const struct cfe_child_plan *p)
+static CFE_CHILD_CODE void child_set_credential(const struct cfe_child_plan *p)
 {
 	long r;
 
@@ -103,7 +103,7 @@ static void child_set_credential(const struct cfe_child_plan *p)
 }
 
 /* The parent parked everything this could overwrite (fds.c). */
-static void child_setup_fds(const struct cfe_child_plan *p)
+static CFE_CHILD_CODE void child_setup_fds(const struct cfe_child_plan *p)
 {
 	for (size_t i = 0; i < p->fd_ops_len; i++) {
 		const struct cfe_fd_op *op = &p->fd_ops[i];
@@ -125,7 +125,7 @@ static void child_setup_fds(const struct cfe_child_plan *p)
 
 /* mkdir each parent of target (and target itself, or with make_nod an
  * empty file in its place); existing ones are fine. */
-static long make_mount_point(const struct cfe_mount *m)
+static CFE_CHILD_CODE long make_mount_point(const struct cfe_mount *m)
 {
 	char path[CFE_PATH_MAX];
 	size_t len = 0;
@@ -152,7 +152,7 @@ static long make_mount_point(const struct cfe_mount *m)
 	return 0;
 }
 
-static long mount_one(const struct cfe_mount *m)
+static CFE_CHILD_CODE long mount_one(const struct cfe_mount *m)
 {
 	struct statfs st = {0};
 	unsigned long flags;
@@ -169,7 +169,7 @@ static long mount_one(const struct cfe_mount *m)
 	return CFE_SYS(SYS_mount, "", m->target, m->fstype, flags, m->data, 0);
 }
 
-static void child_pivot_root(const struct cfe_child_plan *p)
+static CFE_CHILD_CODE void child_pivot_root(const struct cfe_child_plan *p)
 {
 	static const char old_root[] = "old_root";
 	long r = CFE_SYS(SYS_mkdirat, AT_FDCWD, old_root, 0755, 0, 0, 0);
@@ -181,17 +181,17 @@ static void child_pivot_root(const struct cfe_child_plan *p)
 		fail(p, CFE_LOC_PIVOT_ROOT, 0, r);
 	r = CFE_SYS(SYS_umount2, old_root, MNT_DETACH, 0, 0, 0, 0);
 	if (r < 0)
-		fail(p, CFE_LOC_UMOUNT, 0, r);
+		fail(p, CFE_LOC_PIVOT_ROOT, 0, r);
 	r = CFE_SYS(SYS_unlinkat, AT_FDCWD, old_root, AT_REMOVEDIR, 0, 0, 0);
 	if (r < 0)
-		fail(p, CFE_LOC_UNLINK, 0, r);
+		fail(p, CFE_LOC_PIVOT_ROOT, 0, r);
 	r = CFE_SYS(SYS_mount, "tmpfs", "/", "tmpfs",
 		    MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOATIME | MS_NOSUID, "", 0);
 	if (r < 0)
-		fail(p, CFE_LOC_MOUNT_ROOT_READONLY, 0, r);
+		fail(p, CFE_LOC_PIVOT_ROOT, 0, r);
 }
 
-static void child_setup_mounts(const struct cfe_child_plan *p)
+static CFE_CHILD_CODE void child_setup_mounts(const struct cfe_child_plan *p)
 {
 	long r;
 
@@ -221,7 +221,7 @@ static void child_setup_mounts(const struct cfe_child_plan *p)
 		child_pivot_root(p);
 }
 
-static void child_drop_caps(const struct cfe_child_plan *p)
+static CFE_CHILD_CODE void child_drop_caps(const struct cfe_child_plan *p)
 {
 	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {{0}};
@@ -234,7 +234,7 @@ static void child_drop_caps(const struct cfe_child_plan *p)
 		fail(p, CFE_LOC_SET_CAP, 0, r);
 }
 
-static void child_load_seccomp(const struct cfe_child_plan *p)
+static CFE_CHILD_CODE void child_load_seccomp(const struct cfe_child_plan *p)
 {
 	long r = CFE_SYS(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
 			 &p->seccomp, 0, 0, 0);
@@ -243,16 +243,25 @@ static void child_load_seccomp(const struct cfe_child_plan *p)
 		fail(p, CFE_LOC_SECCOMP, 0, r);
 }
 
+static CFE_CHILD_CODE void child_report_ready(const struct cfe_child_plan *p)
+{
+	const char byte = 0;
+	long r = sys_write(p->sock, &byte, 1);
+
+	if (r < 0)
+		fail(p, CFE_LOC_SYNC_WRITE, 0, r);
+}
+
 /* Tell the parent we are ready, wait for its go, then do what must follow
  * the handshake (the callback may have moved us into a cgroup). */
-static void child_sync(const struct cfe_child_plan *p, int load_seccomp)
+static CFE_CHILD_CODE void child_sync(const struct cfe_child_plan *p, int load_seccomp)
 {
 	char byte = 0;
 
 	if (p->has_sync) {
-		long r = sys_write(p->sock, &byte, 1);
-		if (r < 0)
-			fail(p, CFE_LOC_SYNC_WRITE, 0, r);
+		long r;
+
+		child_report_ready(p);
 		r = sys_read(p->sock, &byte, 1);
 		if (r == 0)
 			r = -EPIPE;
@@ -268,7 +277,7 @@ static void child_sync(const struct cfe_child_plan *p, int load_seccomp)
 		child_load_seccomp(p);
 }
 
-static void child_ptrace_me(const struct cfe_child_plan *p)
+static CFE_CHILD_CODE void child_ptrace_me(const struct cfe_child_plan *p)
 {
 	long r = CFE_SYS(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0, 0, 0);
 
@@ -276,7 +285,7 @@ static void child_ptrace_me(const struct cfe_child_plan *p)
 		fail(p, CFE_LOC_PTRACE_ME, 0, r);
 }
 
-static __attribute__((noreturn)) void child_exec(const struct cfe_child_plan *p)
+static CFE_CHILD_CODE __attribute__((noreturn)) void child_exec(const struct cfe_child_plan *p)
 {
 	const struct timespec retry_interval = {.tv_sec = 0, .tv_nsec = 1000000};
 	long r;
@@ -296,7 +305,7 @@ static __attribute__((noreturn)) void child_exec(const struct cfe_child_plan *p)
 	fail(p, CFE_LOC_EXECVE, 0, r);
 }
 
-int cfe_child_main(void *arg)
+CFE_CHILD_CODE int cfe_child_main(void *arg)
 {
 	const struct cfe_child_plan *p = arg;
 	int ptrace_seccomp = flag(p, CFE_FLAG_PTRACE) && p->seccomp.len > 0;
@@ -364,8 +373,12 @@ int cfe_child_main(void *arg)
 		child_sync(p, 0);
 		child_ptrace_me(p);
 	}
-	/* Stop before seccomp: kill may be filtered afterwards. */
+	/* Stop before seccomp: kill may be filtered afterwards.  The parent
+	 * returns our pid once we report; without a handshake, report that
+	 * every step so far went well. */
 	if (flag(p, CFE_FLAG_STOP_BEFORE_SECCOMP) || ptrace_seccomp) {
+		if (!p->has_sync)
+			child_report_ready(p);
 		r = CFE_SYS(SYS_kill, pid, SIGSTOP, 0, 0, 0, 0);
 		if (r < 0)
 			fail(p, CFE_LOC_STOP, 0, r);

@@ -93,6 +93,11 @@ static int config_check(const struct cfe_config *c)
 	 * mount table: refuse rather than surprise. */
 	if ((c->mounts_len > 0 || c->pivot_root != NULL) && !(c->clone_flags & CLONE_NEWNS))
 		return EINVAL;
+	/* The child would stop before its handshake, and the caller, who
+	 * does not know its pid yet, could never continue it. */
+	if ((c->flags & CFE_FLAG_STOP_BEFORE_SECCOMP) && c->sync_fn != NULL &&
+	    !((c->flags & CFE_FLAG_PTRACE) && c->seccomp_len > 0))
+		return EINVAL;
 	/* The child enters pivot_root before pivoting into it, where a
 	 * relative path would name something else. */
 	if (c->pivot_root != NULL && c->pivot_root[0] != '/')

@@ -90,22 +90,25 @@ int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket,
 	return err;
 }
 
-void cfe_fds_close_child_sock(struct cfe_fds *f)
+void cfe_fds_close_child_side(struct cfe_fds *f)
 {
 	if (f->child_sock >= 0)
 		close(f->child_sock);
-	f->child_sock = -1;
-}
-
-void cfe_fds_close(struct cfe_fds *f)
-{
-	cfe_fds_close_child_sock(f);
-	if (f->parent_sock >= 0)
-		close(f->parent_sock);
 	if (f->exec_fd_copy >= 0)
 		close(f->exec_fd_copy);
 	for (uint32_t i = 0; i < f->parked_len; i++)
 		close(f->parked[i]);
 	free(f->parked);
-	*f = (struct cfe_fds){.child_sock = -1, .parent_sock = -1, .exec_fd_copy = -1};
+	f->child_sock = -1;
+	f->exec_fd_copy = -1;
+	f->parked = NULL;
+	f->parked_len = 0;
+}
+
+void cfe_fds_close(struct cfe_fds *f)
+{
+	cfe_fds_close_child_side(f);
+	if (f->parent_sock >= 0)
+		close(f->parent_sock);
+	f->parent_sock = -1;
 }

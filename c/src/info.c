@@ -39,6 +39,7 @@ static const char *const location_names[] = {
     "sync_read",
     "execve",
     "sync_callback",
+    "child_died",
 };
 
 uint32_t cfe_abi_version(void)

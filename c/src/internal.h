@@ -71,11 +71,11 @@ CFE_HIDDEN void cfe_fd_plan(const int32_t *files, uint32_t n, const int32_t *par
 
 /* ---- the parent's fds of one start (fds.c) ---- */
 
-/* What the parent opens for one start and closes once the child has
- * exec'd or died.  Every copy is close-on-exec and numbered files_len or
- * above, so the child's shuffle, which writes only fds 0..files_len-1,
- * cannot overwrite it, and nothing the child inherits is overwritten by
- * it. */
+/* What the parent opens for one start.  The copies are close-on-exec and
+ * numbered files_len or above, so the child's shuffle, which writes only
+ * fds 0..files_len-1, cannot overwrite them, and nothing the child
+ * inherits is overwritten by them.  The child gets its own copy of the fd
+ * table at the clone, so all but parent_sock are closed right after it. */
 struct cfe_fds {
 	int32_t child_sock;   /* the child's end of the sync socket, or -1 */
 	int32_t parent_sock;  /* ours, or -1 */
@@ -92,8 +92,8 @@ struct cfe_fds {
 CFE_HIDDEN int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket,
 			    uint32_t *location);
 
-/* Close the child's end: after the clone the child has its own. */
-CFE_HIDDEN void cfe_fds_close_child_sock(struct cfe_fds *f);
+/* Close what only the child needs: after the clone it has its own. */
+CFE_HIDDEN void cfe_fds_close_child_side(struct cfe_fds *f);
 
 /* Close everything that is left. */
 CFE_HIDDEN void cfe_fds_close(struct cfe_fds *f);

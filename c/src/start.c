@@ -2,6 +2,7 @@
  * handshake, and waiting for the child's execve.  On every failure the
  * child is killed and reaped before cfe_start returns. */
 #include <errno.h>
+#include <pthread.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -75,13 +76,17 @@ static void wait_exec_or_death(int fd)
 		;
 }
 
-/* The child has exec'd or died: return its pid, or its error. */
-static int32_t finish(struct start *s, struct cfe_error *err)
+/* The child has exec'd or died: return its pid, or its error.  A child
+ * that owed us a report (its "ready") and died without an error record
+ * was killed by a signal. */
+static int32_t finish(struct start *s, struct cfe_error *err, int owed_report)
 {
 	const struct cfe_error *child = s->arena.plan->error;
 
-	if (child->err_no != 0) {
+	if (child->err_no != 0 || owed_report) {
 		*err = *child;
+		if (child->err_no == 0)
+			*err = (struct cfe_error){.err_no = EPIPE, .location = CFE_LOC_CHILD_DIED};
 		kill_and_reap(s->pid);
 		release(s);
 		return -1;
@@ -122,6 +127,9 @@ static int32_t hand_over(struct start *s, struct cfe_pending *p, struct cfe_pend
 static int32_t handshake(struct start *s, struct cfe_error *err, struct cfe_pending *pending,
 			 struct cfe_pending **out)
 {
+	/* A child that will stop reports once it is set up, so that a failed
+	 * step is still ours to return. */
+	const int wants_ready = s->config.sync_fn != NULL || pending != NULL;
 	int32_t maps_err = 0;
 
 	if (s->config.clone_flags & CLONE_NEWUSER) {
@@ -129,21 +137,28 @@ static int32_t handshake(struct start *s, struct cfe_error *err, struct cfe_pend
 		send_all(s->fds.parent_sock, &maps_err, sizeof(maps_err));
 	}
 	/* With the maps refused the child fails: collect its report. */
-	if (maps_err == 0 && s->config.sync_fn != NULL) {
-		if (read_byte(s->fds.parent_sock) != 1)
-			goto wait;
-		if (run_sync_fn(s, err) != 0) {
-			free(pending);
-			return -1;
-		}
+	if (maps_err != 0 || (wants_ready && read_byte(s->fds.parent_sock) != 1)) {
+		wait_exec_or_death(s->fds.parent_sock);
+		free(pending);
+		return finish(s, err, 1);
 	}
-	if (maps_err == 0 && pending != NULL)
+	if (s->config.sync_fn != NULL && run_sync_fn(s, err) != 0) {
+		free(pending);
+		return -1;
+	}
+	if (pending != NULL)
 		return hand_over(s, pending, out);
-wait:
 	wait_exec_or_death(s->fds.parent_sock);
-	free(pending);
-	return finish(s, err);
+	return finish(s, err, 0);
 }
+
+/* Starts with a handshake keep the child's end of the sync socket open
+ * from its creation until just after their clone.  A child that another
+ * thread's start clones meanwhile would inherit it and, if it then waited
+ * for its own handshake or stopped, keep it open and delay our
+ * end-of-file for as long.  So those windows never overlap.  (A CLONE_VFORK
+ * child may still inherit one, but execs or dies at once.) */
+static pthread_mutex_t handshake_clone_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
 		  struct cfe_pending **pending)
@@ -153,6 +168,7 @@ int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
 	const uint64_t all_signals = ~(uint64_t)0;
 	uint64_t mask = 0;
 	uint32_t location;
+	int handshaking;
 	int e;
 
 	if (err == NULL)
@@ -169,34 +185,40 @@ int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
 		if (handle == NULL)
 			return report(err, ENOMEM, CFE_LOC_NONE, 0);
 	}
-	e = cfe_fds_open(&s.fds, &s.config, cfe_config_needs_handshake(&s.config), &location);
-	if (e != 0) {
-		free(handle);
-		return report(err, e, location, 0);
-	}
-	/* No signal handler of ours may run in the child; it restores this
-	 * mask once it has reset them. */
-	sys_rt_sigprocmask(SIG_SETMASK, &all_signals, &mask);
-	e = cfe_arena_create(&s.arena, &s.config, &s.fds, mask);
+	handshaking = cfe_config_needs_handshake(&s.config);
+	if (handshaking)
+		pthread_mutex_lock(&handshake_clone_lock);
+	e = cfe_fds_open(&s.fds, &s.config, handshaking, &location);
 	if (e == 0) {
-		if (s.config.flags & CFE_FLAG_CREDENTIAL) {
-			cfe_dumpable_hold();
-			s.holds_dumpable = 1;
+		/* No signal handler of ours may run in the child; it restores
+		 * this mask once it has reset them. */
+		sys_rt_sigprocmask(SIG_SETMASK, &all_signals, &mask);
+		location = CFE_LOC_NONE;
+		e = cfe_arena_create(&s.arena, &s.config, &s.fds, mask);
+		if (e == 0) {
+			if (s.config.flags & CFE_FLAG_CREDENTIAL) {
+				cfe_dumpable_hold();
+				s.holds_dumpable = 1;
+			}
+			s.pid = cfe_clone(&s.arena, s.config.clone_flags, !handshaking,
+					  s.config.cgroup_fd);
 		}
-		s.pid = cfe_clone(&s.arena, s.config.clone_flags, s.fds.parent_sock < 0,
-				  s.config.cgroup_fd);
+		sys_rt_sigprocmask(SIG_SETMASK, &mask, NULL);
+		cfe_fds_close_child_side(&s.fds);
 	}
-	sys_rt_sigprocmask(SIG_SETMASK, &mask, NULL);
-	cfe_fds_close_child_sock(&s.fds);
+	if (handshaking)
+		pthread_mutex_unlock(&handshake_clone_lock);
+	if (s.config.clone_hook != NULL)
+		s.config.clone_hook(s.config.clone_hook_context);
 	if (e != 0 || s.pid < 0) {
 		free(handle);
 		release(&s);
-		return e != 0 ? report(err, e, CFE_LOC_NONE, 0)
+		return e != 0 ? report(err, e, location, 0)
 			      : report(err, (int)-s.pid, CFE_LOC_CLONE, 0);
 	}
-	if (s.fds.parent_sock < 0) {
+	if (!handshaking) {
 		free(handle); /* NULL: only a start with a handshake can stop */
-		return finish(&s, err);
+		return finish(&s, err, 0);
 	}
 	return handshake(&s, err, handle, pending);
 }

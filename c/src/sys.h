@@ -9,6 +9,18 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 
+/* Code that runs in the child, on its own stack in the parent's memory:
+ * no stack protector (its canary lives in the parent's thread-local
+ * storage) and no sanitizer (their runtimes take locks and write shared
+ * state), whatever the compiler's defaults or a cgo build add. */
+#if defined(__clang__)
+#define CFE_CHILD_CODE                                                                             \
+	__attribute__((no_stack_protector, no_sanitize("address", "undefined", "thread", "memory")))
+#else
+#define CFE_CHILD_CODE                                                                             \
+	__attribute__((no_stack_protector, no_sanitize("address", "undefined", "thread")))
+#endif
+
 #if defined(__x86_64__)
 #include "arch/syscall_x86_64.h"
 #elif defined(__aarch64__)
@@ -32,43 +44,43 @@ struct cfe_ksigaction {
 /* clone or clone3 from assembly: see arch/clone_*.S. */
 long cfe_raw_clone(long nr, long a1, long a2, int (*fn)(void *), void *arg);
 
-static inline long sys_close(int fd)
+static inline CFE_CHILD_CODE long sys_close(int fd)
 {
 	return CFE_SYS(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
-static inline long sys_read(int fd, void *buf, size_t len)
+static inline CFE_CHILD_CODE long sys_read(int fd, void *buf, size_t len)
 {
 	return CFE_SYS(SYS_read, fd, buf, len, 0, 0, 0);
 }
 
-static inline long sys_write(int fd, const void *buf, size_t len)
+static inline CFE_CHILD_CODE long sys_write(int fd, const void *buf, size_t len)
 {
 	return CFE_SYS(SYS_write, fd, buf, len, 0, 0, 0);
 }
 
-static inline long sys_getpid(void)
+static inline CFE_CHILD_CODE long sys_getpid(void)
 {
 	return CFE_SYS(SYS_getpid, 0, 0, 0, 0, 0, 0);
 }
 
-static inline long sys_prctl(int option, unsigned long a2)
+static inline CFE_CHILD_CODE long sys_prctl(int option, unsigned long a2)
 {
 	return CFE_SYS(SYS_prctl, option, a2, 0, 0, 0, 0);
 }
 
-static inline long sys_rt_sigaction(int sig, const struct cfe_ksigaction *act,
-				    struct cfe_ksigaction *old)
+static inline CFE_CHILD_CODE long sys_rt_sigaction(int sig, const struct cfe_ksigaction *act,
+						   struct cfe_ksigaction *old)
 {
 	return CFE_SYS(SYS_rt_sigaction, sig, act, old, sizeof(uint64_t), 0, 0);
 }
 
-static inline long sys_rt_sigprocmask(int how, const uint64_t *set, uint64_t *old)
+static inline CFE_CHILD_CODE long sys_rt_sigprocmask(int how, const uint64_t *set, uint64_t *old)
 {
 	return CFE_SYS(SYS_rt_sigprocmask, how, set, old, sizeof(uint64_t), 0, 0);
 }
 
-static inline __attribute__((noreturn)) void sys_exit(int status)
+static inline CFE_CHILD_CODE __attribute__((noreturn)) void sys_exit(int status)
 {
 	for (;;)
 		CFE_SYS(SYS_exit_group, status, 0, 0, 0, 0, 0);

@@ -3,7 +3,8 @@
 #ifndef CFE_ARCH_SYSCALL_H
 #define CFE_ARCH_SYSCALL_H
 
-static inline long cfe_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+static inline CFE_CHILD_CODE long cfe_syscall6(long nr, long a1, long a2, long a3, long a4, long a5,
+					       long a6)
 {
 	register long x8 __asm__("x8") = nr;
 	register long x0 __asm__("x0") = a1;

@@ -3,7 +3,8 @@
 #ifndef CFE_ARCH_SYSCALL_H
 #define CFE_ARCH_SYSCALL_H
 
-static inline long cfe_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+static inline CFE_CHILD_CODE long cfe_syscall6(long nr, long a1, long a2, long a3, long a4, long a5,
+					       long a6)
 {
 	register long r10 __asm__("r10") = a4;
 	register long r8 __asm__("r8") = a5;
