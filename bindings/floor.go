@@ -1,6 +1,7 @@
 package bindings
 
 /*
+#include <errno.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -17,7 +18,8 @@ static int spawn_and_wait(const char *path, char *const argv[])
 	if (err != 0)
 		return -err;
 	while (waitpid(pid, &status, 0) < 0)
-		;
+		if (errno != EINTR)
+			return -errno;
 	return status;
 }
 */

@@ -28,6 +28,8 @@ type block struct {
 	err     *C.struct_cfe_error
 	pending **C.struct_cfe_pending
 	handle  *C.uintptr_t
+	// forkLocked is 1 while the start holds syscall.ForkLock.
+	forkLocked *C.int
 }
 
 const ptrSize = unsafe.Sizeof(uintptr(0))
@@ -67,7 +69,7 @@ func cStringSize(p *byte) uintptr {
 
 // blockSize measures what marshal will write, so that one malloc suffices.
 func blockSize(p *Params) uintptr {
-	size := align8(C.sizeof_struct_cfe_config) + align8(C.sizeof_struct_cfe_error) + 2*ptrSize
+	size := align8(C.sizeof_struct_cfe_config) + align8(C.sizeof_struct_cfe_error) + 3*ptrSize
 	size += stringsSize(p.Args) + stringsSize(p.Env)
 	size += uintptr(len(p.RLimits)) * C.sizeof_struct_cfe_rlimit
 	size += align8(uintptr(len(p.Files)) * 4)
@@ -255,6 +257,8 @@ func (b *block) marshal(p *Params) error {
 	*b.pending = nil
 	b.handle = (*C.uintptr_t)(b.alloc(ptrSize))
 	*b.handle = 0
+	b.forkLocked = (*C.int)(b.alloc(ptrSize))
+	*b.forkLocked = 0
 
 	c := b.config
 	c.args = b.putStrings(p.Args)
@@ -328,7 +332,3 @@ func (b *block) putSeccomp(c *C.struct_cfe_config, prog *syscall.SockFprog) {
 	c.seccomp = &arr[0]
 	c.seccomp_len = C.uint32_t(n)
 }
-
-// handleSlot is where the SyncFunc handle lives, passed as the callback's
-// context.
-func (b *block) handleSlot() unsafe.Pointer { return unsafe.Pointer(b.handle) }

@@ -5,6 +5,7 @@ package bindings
 #include "cforkexec.h"
 
 extern int32_t cfeGoSync(void *context, int32_t pid);
+extern void cfeGoCloneHook(void *context);
 */
 import "C"
 
@@ -13,6 +14,7 @@ import (
 	"runtime"
 	"runtime/cgo"
 	"syscall"
+	"unsafe"
 )
 
 // syncState carries one start's SyncFunc into the trampoline and its
@@ -22,7 +24,6 @@ type syncState struct {
 	err        error
 	panicked   bool
 	panicValue any
-	forkLocked bool
 }
 
 // Start starts the process p describes and returns its pid.  A step of the
@@ -33,13 +34,15 @@ type syncState struct {
 //
 // A panic in SyncFunc is recovered on the C boundary (it cannot unwind
 // through C), the child is killed and reaped, and the same value is
-// re-panicked from Start.
+// re-panicked from Start.  SyncFunc must not call runtime.Goexit (t.Fatal,
+// say): the goroutine would end inside the C library's frames; the child is
+// then killed and reaped, but what the start held (a few fds, its memory)
+// is lost.
 //
 // Start locks the calling goroutine to its OS thread for the whole start:
 // the clone, the id maps, SyncFunc and the ack all run on that thread, which
 // is the tracer of a Ptrace child.  syscall.ForkLock is held for writing
-// from before the clone until SyncFunc is called, or until the child has
-// exec'd when there is no SyncFunc.
+// around the clone only: the library's clone hook releases it.
 func Start(p *Params) (int, Failure, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -57,15 +60,18 @@ func Start(p *Params) (int, Failure, error) {
 		defer h.Delete()
 		*b.handle = C.uintptr_t(h)
 		b.config.sync_fn = C.cfe_sync_fn(C.cfeGoSync)
-		b.config.sync_context = b.handleSlot()
+		b.config.sync_context = unsafe.Pointer(b.handle)
 	}
 
+	// Go's own forks must not run while the child's fd table is copied:
+	// an fd another goroutine is creating may not be close-on-exec yet.
 	syscall.ForkLock.Lock()
-	if st != nil {
-		st.forkLocked = true
-	}
+	*b.forkLocked = 1
+	b.config.clone_hook = C.cfe_clone_hook(C.cfeGoCloneHook)
+	b.config.clone_hook_context = unsafe.Pointer(b.forkLocked)
 	pid := C.cfe_start(b.config, b.err, b.pending)
-	if st == nil || st.forkLocked {
+	if *b.forkLocked != 0 { // refused before any clone: the hook did not run
+		*b.forkLocked = 0
 		syscall.ForkLock.Unlock()
 	}
 	if pending := *b.pending; pending != nil {
@@ -90,6 +96,9 @@ func failureOf(e *C.struct_cfe_error, st *syncState) (Failure, error) {
 		return Failure{}, st.err
 	case C.CFE_LOC_NONE:
 		return Failure{}, fmt.Errorf("cforkexec: start refused: %w", errno)
+	case C.CFE_LOC_CHILD_DIED:
+		// Killed before it reported back: the reference's plain EPIPE.
+		return Failure{}, errno
 	}
 	return Failure{Errno: errno, Location: int(e.location), Index: int(e.index)}, nil
 }

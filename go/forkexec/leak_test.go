@@ -195,6 +195,9 @@ func spareThreads(n int) {
 
 // 10,000 mixed starts leak no C memory, no fd and no thread.
 func TestNoLeaksOverManyStarts(t *testing.T) {
+	if bindings.CHeapInUse() < 0 {
+		t.Skip("the C heap cannot be measured with this C library (mallinfo2 needs glibc 2.33)")
+	}
 	requireRoot(t)
 	if testing.Short() {
 		t.Skip("10,000 starts take a while; skipped with -short")
