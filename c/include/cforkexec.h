@@ -18,8 +18,15 @@
  *  - Every exported symbol starts with cfe_.
  *
  * Thread-safety: every function may be called from any number of threads at
- * once.  Requires Linux 5.3 (clone3; the legacy clone is used where clone3 is
+ * once.  Starts with a handshake (a user namespace, a sync callback, a child
+ * that stops) take a short internal lock from the creation of their socket
+ * to just after their clone, so that no other start's child inherits it.
+ * Requires Linux 5.3 (clone3; the legacy clone is used where clone3 is
  * filtered out), 5.7 for cgroup_fd.
+ *
+ * The element structs of the arrays (cfe_rlimit, cfe_mount, cfe_id_map,
+ * cfe_bpf_insn) and cfe_error are fixed for good; a later version that
+ * needs more adds new arrays to cfe_config.
  */
 #ifndef CFORKEXEC_H
 #define CFORKEXEC_H
@@ -82,8 +89,9 @@ struct cfe_rlimit {
  * Missing parent directories of target are created first; with make_nod the
  * last component is created as an empty regular file (for binding a file).
  * A bind mount with MS_RDONLY is remounted read-only, keeping the source's
- * nosuid, nodev, noexec and atime flags.  With pivot_root, a relative target
- * is relative to the new root. */
+ * nosuid, nodev, noexec and atime flags; with MS_REC, only the top mount
+ * becomes read-only (as with the reference), not the mounts below it.
+ * With pivot_root, a relative target is relative to the new root. */
 struct cfe_mount {
 	const char *source; /* may be NULL */
 	const char *target; /* required, shorter than 4096 bytes */
@@ -112,10 +120,13 @@ struct cfe_bpf_insn {
 
 /*
  * Called in the parent, on the thread that called cfe_start, once the child
- * is set up and waiting just before its seccomp load and execve.  Return 0
- * to let it go on; anything else makes cfe_start kill and reap the child and
- * fail with location CFE_LOC_SYNC_CALLBACK and err_no = the value returned
- * (when it is positive, else ECANCELED).
+ * is set up and waiting just before its execve (SPEC order: with a seccomp
+ * filter and neither CFE_FLAG_PTRACE nor CFE_FLAG_UNSHARE_CGROUP_AFTER_SYNC,
+ * the filter is already loaded then, so it must allow the child's write and
+ * read of one byte on its socket).  Return 0 to let it go on; anything else
+ * makes cfe_start kill and reap the child and fail with location
+ * CFE_LOC_SYNC_CALLBACK and err_no = the value returned (when it is
+ * positive, else ECANCELED).
  */
 typedef int32_t (*cfe_sync_fn)(void *context, int32_t pid);
 
@@ -136,7 +147,8 @@ struct cfe_config {
 	uint64_t size; /* sizeof(struct cfe_config) as the caller compiled it */
 
 	/* argv (args_len >= 1) and envp.  args[0] is the path executed unless
-	 * exec_fd is set; it is not searched in PATH. */
+	 * exec_fd is set; it is not searched in PATH.  env NULL (or env_len 0)
+	 * is an empty environment, not the caller's. */
 	const char *const *args;
 	const char *const *env;
 	uint32_t args_len;
@@ -279,9 +291,10 @@ CFE_API int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err
 
 /*
  * Wait until the pending child has exec'd or died, then release what it
- * needed.  Returns 0 when it exec'd, -1 with *err (if not NULL) filled when
- * it failed after cfe_start returned (it is not reaped: the caller waits for
- * it as for any child), and frees pending in both cases.
+ * needed.  Returns -1 with *err (if not NULL) filled when a step failed
+ * after cfe_start returned, else 0: it exec'd, or died without a report
+ * (killed by a signal).  The child is not reaped: the caller waits for it
+ * as for any child.  Frees pending, which must not be NULL, in every case.
  */
 CFE_API int32_t cfe_pending_finish(struct cfe_pending *pending, struct cfe_error *err);
 
