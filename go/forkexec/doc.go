@@ -23,10 +23,22 @@
 //     reference forks a full copy of the Go process whenever a handshake is
 //     needed (user namespace, SyncFunc, ptrace stop).
 //   - Start locks the goroutine to its OS thread for the whole start itself.
-//   - Mounts or PivotRoot without CLONE_NEWNS are refused with EINVAL
-//     instead of changing the caller's own mount table.
+//   - syscall.ForkLock is held only around the clone, not while SyncFunc
+//     runs or the child sets itself up.
+//   - Refused up front with EINVAL instead of misbehaving: Mounts or
+//     PivotRoot without CLONE_NEWNS (which would change the caller's own
+//     mount table), a relative PivotRoot (which never worked), and
+//     StopBeforeSeccomp with a SyncFunc but without Ptrace and Seccomp
+//     (the child would stop before the handshake and Start would wait for
+//     it forever).
 //   - A panic in SyncFunc kills and reaps the child, then re-panics from
 //     Start with the same value.
+//   - Parked file descriptors never overwrite an fd the child inherits.
+//
+// While a child with a Credential runs in the caller's memory (until its
+// execve), the caller is not dumpable (the kernel's doing, for the shared
+// memory descriptor); the flag is restored once the last such child has
+// exec'd or died.
 //
 // # Ptrace
 //

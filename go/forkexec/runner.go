@@ -67,9 +67,11 @@ type Runner struct {
 	Credential *syscall.Credential
 
 	// SyncFunc is called with the child's pid once the child is set up and
-	// waiting just before its seccomp load and execve (e.g. to put it in a
-	// cgroup).  An error kills and reaps the child, and Start returns that
-	// very error.
+	// waiting just before its execve (e.g. to put it in a cgroup).  With
+	// Seccomp and neither Ptrace nor UnshareCgroupAfterSync the filter is
+	// loaded by then: it must allow the child's one-byte write and read.
+	// An error kills and reaps the child, and Start returns that very
+	// error.  It must not call runtime.Goexit.
 	SyncFunc func(int) error
 
 	// Ptrace makes the child call PTRACE_TRACEME.  The caller must lock its
