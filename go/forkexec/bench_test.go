@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cforkexec/cforkexec/bindings"
 	"github.com/cforkexec/cforkexec/go/forkexec"
@@ -36,6 +37,7 @@ func holdHeap(n int) {
 	for i := 0; i < n; i += os.Getpagesize() {
 		heldHeap[i] = 1
 	}
+	runtime.GC() // not during the measurement
 }
 
 // benchConfig is one shape of start: the reference's own benchmark
@@ -120,9 +122,12 @@ var benchConfigs = []benchConfig{
 }
 
 // startAndWait is one benchmark op: a start and the wait for the child,
-// continuing a traced child through its stops.
-func startAndWait(b *testing.B, r *forkexec.Runner, ptrace bool) {
+// continuing a traced child through its stops.  It returns how long Start
+// itself took.
+func startAndWait(b *testing.B, r *forkexec.Runner, ptrace bool) time.Duration {
+	t0 := time.Now()
 	pid, err := r.Start()
+	took := time.Since(t0)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -132,7 +137,7 @@ func startAndWait(b *testing.B, r *forkexec.Runner, ptrace bool) {
 			b.Fatal(err)
 		}
 		if ws.Exited() || ws.Signaled() {
-			return
+			return took
 		}
 		if !ptrace || !ws.Stopped() {
 			b.Fatalf("unexpected wait status %#x", ws)
@@ -159,11 +164,14 @@ func BenchmarkStart(b *testing.B) {
 					runtime.LockOSThread()
 					defer runtime.UnlockOSThread()
 				}
+				var inStart time.Duration
 				b.ReportAllocs()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
-					startAndWait(b, r, c.ptrace)
+					inStart += startAndWait(b, r, c.ptrace)
 				}
+				// Start alone, without the child's run and the wait.
+				b.ReportMetric(float64(inStart.Nanoseconds())/float64(b.N), "start-ns/op")
 			})
 		}
 		b.Run(fmt.Sprintf("floor/heap=%s/posix_spawn", heap.name), func(b *testing.B) {

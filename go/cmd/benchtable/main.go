@@ -20,12 +20,13 @@ import (
 	"time"
 )
 
-// A result line: BenchmarkStart/<config>/heap=<heap>/<impl>-<procs> N ns B allocs.
-var line = regexp.MustCompile(`^BenchmarkStart/([^/]+)/heap=([^/]+)/([a-z_]+)(-\d+)?\s+\d+\s+([\d.]+) ns/op\s+([\d.]+) B/op\s+([\d.]+) allocs/op`)
+// A result line: BenchmarkStart/<config>/heap=<heap>/<impl>-<procs> N, then
+// value-unit pairs (ns/op, start-ns/op, B/op, allocs/op).
+var name = regexp.MustCompile(`^BenchmarkStart/([^/]+)/heap=([^/]+)/([a-z_]+)(-\d+)?$`)
 
 type key struct{ config, heap, impl string }
 
-type samples struct{ ns, bytes, allocs []float64 }
+type samples struct{ ns, bytes, allocs, start []float64 }
 
 func median(v []float64) float64 {
 	s := append([]float64(nil), v...)
@@ -45,7 +46,11 @@ func parse(r io.Reader) (map[key]*samples, []string, []string, error) {
 	seen := map[string]bool{}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		m := line.FindStringSubmatch(sc.Text())
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 4 {
+			continue
+		}
+		m := name.FindStringSubmatch(fields[0])
 		if m == nil {
 			continue
 		}
@@ -53,12 +58,22 @@ func parse(r io.Reader) (map[key]*samples, []string, []string, error) {
 		if results[k] == nil {
 			results[k] = &samples{}
 		}
-		for i, dst := range []*[]float64{&results[k].ns, &results[k].bytes, &results[k].allocs} {
-			v, err := strconv.ParseFloat(m[5+i], 64)
+		s := results[k]
+		for i := 2; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, nil, nil, fmt.Errorf("%q: %v", sc.Text(), err)
 			}
-			*dst = append(*dst, v)
+			switch fields[i+1] {
+			case "ns/op":
+				s.ns = append(s.ns, v)
+			case "start-ns/op":
+				s.start = append(s.start, v)
+			case "B/op":
+				s.bytes = append(s.bytes, v)
+			case "allocs/op":
+				s.allocs = append(s.allocs, v)
+			}
 		}
 		if k.config != "floor" && !seen["c"+k.config] {
 			seen["c"+k.config] = true
@@ -85,8 +100,8 @@ func heapMiB(h string) float64 {
 }
 
 func printTable(w io.Writer, res map[key]*samples, configs, heaps []string) {
-	fmt.Fprintf(w, "| configuration | heap | ours µs/op | ours / posix_spawn | ours / ours at heap 0 | B/op | allocs/op | runs |\n")
-	fmt.Fprintf(w, "|---|---|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| configuration | heap | start + wait µs/op | / posix_spawn | / heap 0 | Start alone µs | / heap 0 | B/op | allocs/op | runs |\n")
+	fmt.Fprintf(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, c := range configs {
 		base := res[key{c, heaps[0], "cfe"}]
 		for _, h := range heaps {
@@ -95,14 +110,15 @@ func printTable(w io.Writer, res map[key]*samples, configs, heaps []string) {
 			if s == nil || floor == nil || base == nil {
 				continue
 			}
-			ns := median(s.ns)
-			fmt.Fprintf(w, "| %s | %s | %.0f | %.2f | %.2f | %.0f | %.0f | %d |\n", c, h, ns/1e3,
-				ns/median(floor.ns), ns/median(base.ns), median(s.bytes), median(s.allocs), len(s.ns))
+			ns, start := median(s.ns), median(s.start)
+			fmt.Fprintf(w, "| %s | %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.0f | %.0f | %d |\n", c, h, ns/1e3,
+				ns/median(floor.ns), ns/median(base.ns), start/1e3, start/median(base.start),
+				median(s.bytes), median(s.allocs), len(s.ns))
 		}
 	}
 	for _, h := range heaps {
 		if f := res[key{"floor", h, "posix_spawn"}]; f != nil {
-			fmt.Fprintf(w, "| posix_spawn floor | %s | %.0f | 1.00 | | %.0f | %.0f | %d |\n", h, median(f.ns)/1e3,
+			fmt.Fprintf(w, "| posix_spawn floor | %s | %.0f | 1.00 | | | | %.0f | %.0f | %d |\n", h, median(f.ns)/1e3,
 				median(f.bytes), median(f.allocs), len(f.ns))
 		}
 	}
