@@ -324,18 +324,13 @@ static int32_t continue_stopped(struct stopped *s, struct cfe_error *err, char *
 	return r;
 }
 
-/* A libseccomp filter that allows everything but traces getppid with
- * TRACE_DATA, exported as classic BPF. */
-static uint32_t trace_getppid_filter(struct cfe_bpf_insn *out, size_t cap)
+/* ctx exported as classic BPF into out; releases ctx. */
+static uint32_t export_filter(scmp_filter_ctx ctx, struct cfe_bpf_insn *out, size_t cap)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int fd = memfd_create("filter", MFD_CLOEXEC);
 	ssize_t n;
 
-	assert_non_null(ctx);
 	assert_true(fd >= 0);
-	assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_TRACE(TRACE_DATA), SCMP_SYS(getppid), 0),
-			 0);
 	assert_int_equal(seccomp_export_bpf(ctx, fd), 0);
 	seccomp_release(ctx);
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
@@ -344,6 +339,23 @@ static uint32_t trace_getppid_filter(struct cfe_bpf_insn *out, size_t cap)
 	assert_true(n > 0 && (size_t)n < cap * sizeof(*out));
 	assert_int_equal((size_t)n % sizeof(*out), 0);
 	return (uint32_t)((size_t)n / sizeof(*out));
+}
+
+/* A filter that allows everything but one system call, which gets action. */
+static uint32_t one_rule_filter(uint32_t action, int syscall_nr, struct cfe_bpf_insn *out,
+				size_t cap)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+
+	assert_non_null(ctx);
+	assert_int_equal(seccomp_rule_add(ctx, action, syscall_nr, 0), 0);
+	return export_filter(ctx, out, cap);
+}
+
+/* Allows everything but traces getppid with TRACE_DATA. */
+static uint32_t trace_getppid_filter(struct cfe_bpf_insn *out, size_t cap)
+{
+	return one_rule_filter(SCMP_ACT_TRACE(TRACE_DATA), SCMP_SYS(getppid), out, cap);
 }
 
 static int tracer_of(int pid)
@@ -1028,24 +1040,10 @@ static void test_child_does_not_run_our_handlers(void **state)
 	assert_string_equal(r.json, "");
 }
 
-/* A libseccomp filter that kills the process at its first write, exported
- * as classic BPF. */
+/* Kills the process at its first write. */
 static uint32_t kill_on_write_filter(struct cfe_bpf_insn *out, size_t cap)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int fd = memfd_create("filter", MFD_CLOEXEC);
-	ssize_t n;
-
-	assert_non_null(ctx);
-	assert_true(fd >= 0);
-	assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(write), 0), 0);
-	assert_int_equal(seccomp_export_bpf(ctx, fd), 0);
-	seccomp_release(ctx);
-	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-	n = read(fd, out, cap * sizeof(*out));
-	close(fd);
-	assert_true(n > 0 && (size_t)n < cap * sizeof(*out));
-	return (uint32_t)((size_t)n / sizeof(*out));
+	return one_rule_filter(SCMP_ACT_KILL_PROCESS, SCMP_SYS(write), out, cap);
 }
 
 /* The filter is loaded before the handshake, so it kills the child at its

@@ -13,17 +13,7 @@ const seccompRetKillProcess = 0x80000000
 
 // killWriteFilter kills the process at its first write(2).
 func killWriteFilter(t *testing.T) *syscall.SockFprog {
-	t.Helper()
-	insns := []syscall.SockFilter{
-		{Code: syscall.BPF_LD | syscall.BPF_W | syscall.BPF_ABS, K: seccompDataArchOffset},
-		{Code: syscall.BPF_JMP | syscall.BPF_JEQ | syscall.BPF_K, Jt: 1, Jf: 0, K: auditArch(t)},
-		{Code: syscall.BPF_RET | syscall.BPF_K, K: seccompRetAllow},
-		{Code: syscall.BPF_LD | syscall.BPF_W | syscall.BPF_ABS, K: seccompDataNrOffset},
-		{Code: syscall.BPF_JMP | syscall.BPF_JEQ | syscall.BPF_K, Jt: 0, Jf: 1, K: syscall.SYS_WRITE},
-		{Code: syscall.BPF_RET | syscall.BPF_K, K: seccompRetKillProcess},
-		{Code: syscall.BPF_RET | syscall.BPF_K, K: seccompRetAllow},
-	}
-	return &syscall.SockFprog{Len: uint16(len(insns)), Filter: &insns[0]}
+	return oneRuleFilter(t, syscall.SYS_WRITE, seccompRetKillProcess)
 }
 
 // The filter is loaded before the handshake and kills the child at its

@@ -37,20 +37,25 @@ func auditArch(t *testing.T) uint32 {
 	return 0
 }
 
-// traceGetppidFilter returns SECCOMP_RET_TRACE|42 for getppid and allows
-// everything else (other architectures included).
-func traceGetppidFilter(t *testing.T) *syscall.SockFprog {
+// oneRuleFilter returns action for system call nr (of this architecture)
+// and allows everything else (other architectures included).
+func oneRuleFilter(t *testing.T, nr, action uint32) *syscall.SockFprog {
 	t.Helper()
 	insns := []syscall.SockFilter{
 		{Code: syscall.BPF_LD | syscall.BPF_W | syscall.BPF_ABS, K: seccompDataArchOffset},
 		{Code: syscall.BPF_JMP | syscall.BPF_JEQ | syscall.BPF_K, Jt: 1, Jf: 0, K: auditArch(t)},
 		{Code: syscall.BPF_RET | syscall.BPF_K, K: seccompRetAllow},
 		{Code: syscall.BPF_LD | syscall.BPF_W | syscall.BPF_ABS, K: seccompDataNrOffset},
-		{Code: syscall.BPF_JMP | syscall.BPF_JEQ | syscall.BPF_K, Jt: 0, Jf: 1, K: syscall.SYS_GETPPID},
-		{Code: syscall.BPF_RET | syscall.BPF_K, K: seccompRetTrace | traceData},
+		{Code: syscall.BPF_JMP | syscall.BPF_JEQ | syscall.BPF_K, Jt: 0, Jf: 1, K: nr},
+		{Code: syscall.BPF_RET | syscall.BPF_K, K: action},
 		{Code: syscall.BPF_RET | syscall.BPF_K, K: seccompRetAllow},
 	}
 	return &syscall.SockFprog{Len: uint16(len(insns)), Filter: &insns[0]}
+}
+
+// traceGetppidFilter returns SECCOMP_RET_TRACE|42 for getppid.
+func traceGetppidFilter(t *testing.T) *syscall.SockFprog {
+	return oneRuleFilter(t, syscall.SYS_GETPPID, seccompRetTrace|traceData)
 }
 
 // waitTraced waits for a stop or the end of the traced child pid.
