@@ -1457,6 +1457,23 @@ static void test_injected_ptrace_me(void **state)
 	expect_injected_error(&c, &f, CFE_LOC_PTRACE_ME);
 }
 
+/* With seccomp and a sync callback the child attaches after the
+ * handshake; it still reports before it stops, so a failure there is the
+ * start's, not a pid that exits at once. */
+static void test_injected_ptrace_me_after_sync(void **state)
+{
+	const struct fault f = {SCMP_SYS(ptrace), 0, FAULT_FIXED, PTRACE_TRACEME};
+	struct cfe_config c = plain_config();
+
+	(void)state;
+	require_root();
+	c.flags = CFE_FLAG_PTRACE;
+	c.seccomp = allow_all;
+	c.seccomp_len = sizeof(allow_all) / sizeof(allow_all[0]);
+	c.sync_fn = accept_start;
+	expect_injected_error(&c, &f, CFE_LOC_PTRACE_ME);
+}
+
 /* The stopping child outlives cfe_start: its failure comes from
  * cfe_pending_finish, and the caller reaps it. */
 static void test_injected_stop(void **state)
@@ -1547,6 +1564,7 @@ const struct CMUnitTest errors_tests[] = {
     cmocka_unit_test(test_injected_drop_capability),
     cmocka_unit_test(test_injected_set_cap),
     cmocka_unit_test(test_injected_ptrace_me),
+    cmocka_unit_test(test_injected_ptrace_me_after_sync),
     cmocka_unit_test(test_injected_stop),
     cmocka_unit_test(test_injected_sync_write),
     cmocka_unit_test(test_injected_sync_read),

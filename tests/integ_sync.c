@@ -640,6 +640,9 @@ static void test_stop_before_seccomp_needs_pending(void **state)
 	assert_int_equal(err.location, CFE_LOC_NONE);
 	assert_int_equal(err.index, 0);
 	assert_no_children();
+	/* Refused before it opened anything: it closed nothing of ours. */
+	for (int fd = 0; fd < 3; fd++)
+		assert_true(fcntl(fd, F_GETFD) >= 0);
 }
 
 static void test_pending_child_fails_after_start(void **state)
@@ -1123,7 +1126,10 @@ static void test_stop_before_sync_refused(void **state)
 struct hook_record {
 	int calls;
 	pthread_t thread;
+	int when; /* event_clock at the last call */
 };
+
+static int event_clock; /* orders the hook and the sync callback */
 
 static void record_hook(void *context)
 {
@@ -1131,6 +1137,14 @@ static void record_hook(void *context)
 
 	h->calls++;
 	h->thread = pthread_self();
+	h->when = ++event_clock;
+}
+
+static int32_t order_sync(void *context, int32_t pid)
+{
+	(void)pid;
+	*(int *)context = ++event_clock;
+	return 0;
 }
 
 /* The clone hook runs once, on the calling thread, whether the clone
@@ -1138,8 +1152,9 @@ static void record_hook(void *context)
 static void test_clone_hook(void **state)
 {
 	struct hook_record h = {.calls = 0};
-	struct sync_record s = {.verdict = 0};
 	struct cfe_config c = probe_config();
+	int32_t files[10];
+	int sync_when = 0;
 	struct run r;
 	int devnull;
 
@@ -1148,11 +1163,13 @@ static void test_clone_hook(void **state)
 	c.clone_hook = record_hook;
 	c.clone_hook_context = &h;
 	c.clone_flags = CLONE_NEWUSER;
-	use_sync(&c, &s);
+	c.sync_fn = order_sync;
+	c.sync_context = &sync_when;
 	assert_int_equal(run_probe(&c, NULL, NULL, &r), 0);
 	assert_run_ok(&r);
 	assert_int_equal(h.calls, 1);
 	assert_true(pthread_equal(h.thread, pthread_self()));
+	assert_true(h.when < sync_when);
 
 	/* A clone that fails: cgroup_fd that is not a cgroup directory. */
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -1162,10 +1179,26 @@ static void test_clone_hook(void **state)
 	c.clone_hook_context = &h;
 	c.cgroup_fd = devnull;
 	assert_int_equal(run_probe(&c, NULL, NULL, &r), 0);
-	close(devnull);
 	assert_int_equal(r.pid, -1);
 	assert_int_equal(r.err.location, CFE_LOC_CLONE);
 	assert_int_equal(h.calls, 2);
+
+	/* No clone at all: an fd of files that cannot be copied. */
+	for (int i = 0; i < 10; i++)
+		files[i] = -1;
+	assert_true(devnull < 9);
+	files[9] = devnull;
+	close(devnull); /* now a closed fd below its place */
+	c = probe_config();
+	c.clone_hook = record_hook;
+	c.clone_hook_context = &h;
+	c.args = (const char *const[]){probe_path()};
+	c.args_len = 1;
+	c.files = files;
+	c.files_len = 10;
+	assert_int_equal(cfe_start(&c, &r.err, NULL), -1);
+	assert_true(same_error(&r.err, EBADF, CFE_LOC_DUP3));
+	assert_int_equal(h.calls, 3);
 	assert_no_children();
 }
 

@@ -131,10 +131,13 @@ struct cfe_bpf_insn {
 typedef int32_t (*cfe_sync_fn)(void *context, int32_t pid);
 
 /*
- * Called in the parent, on the thread that called cfe_start, right after
- * the clone (whether it succeeded or not) and before anything else of the
- * start.  A language runtime uses it to release the lock it holds against
- * its own fork-and-exec (Go's syscall.ForkLock) as early as possible.
+ * Called in the parent, on the thread that called cfe_start, exactly once
+ * by every cfe_start whose configuration is valid: right after the clone,
+ * or after the failure that prevented it, and before anything else of the
+ * start.  (Under CLONE_VFORK, with no handshake, the clone itself returns
+ * only once the child has exec'd or died.)  A language runtime uses it to
+ * release the lock it holds against its own fork-and-exec (Go's
+ * syscall.ForkLock) as early as possible.
  */
 typedef void (*cfe_clone_hook)(void *context);
 
@@ -202,7 +205,9 @@ struct cfe_config {
 	uint32_t pad1;	/* must be zero */
 
 	/* Must return normally: a longjmp or exception out of it leaves the
-	 * child stopped before its execve.  NULL = no handshake. */
+	 * child blocked before its execve and what the start holds (its
+	 * socket, its memory, the dumpable hold of a credential change) lost.
+	 * NULL = no handshake. */
 	cfe_sync_fn sync_fn;
 	void *sync_context;
 
@@ -284,7 +289,16 @@ struct cfe_pending;
  * err must not be NULL.  Errors found before the clone have location
  * CFE_LOC_NONE: EINVAL for an invalid configuration, E2BIG for an unknown
  * non-zero tail, ENAMETOOLONG for a mount target that is too long, or the
- * errno of a failed resource allocation.
+ * errno of a failed resource allocation; except an fd of files or exec_fd
+ * that cannot be duplicated (closed, say), which is CFE_LOC_DUP3 as if the
+ * child had failed to move it.
+ *
+ * A child that stops itself may not have stopped yet when cfe_start
+ * returns: wait for the stop (waitpid with WUNTRACED, or the tracer's
+ * wait) before continuing it, or the SIGCONT may come first and be lost.
+ *
+ * Not for use between fork() and exec in a process whose other threads may
+ * be inside cfe_start: a start holds an internal lock around its clone.
  */
 CFE_API int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
 			  struct cfe_pending **pending);

@@ -374,11 +374,9 @@ CFE_CHILD_CODE int cfe_child_main(void *arg)
 		child_ptrace_me(p);
 	}
 	/* Stop before seccomp: kill may be filtered afterwards.  The parent
-	 * returns our pid once we report; without a handshake, report that
-	 * every step so far went well. */
+	 * returns our pid once we report that every step so far went well. */
 	if (flag(p, CFE_FLAG_STOP_BEFORE_SECCOMP) || ptrace_seccomp) {
-		if (!p->has_sync)
-			child_report_ready(p);
+		child_report_ready(p);
 		r = CFE_SYS(SYS_kill, pid, SIGSTOP, 0, 0, 0, 0);
 		if (r < 0)
 			fail(p, CFE_LOC_STOP, 0, r);

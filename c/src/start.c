@@ -123,33 +123,42 @@ static int32_t hand_over(struct start *s, struct cfe_pending *p, struct cfe_pend
 	return (int32_t)s->pid;
 }
 
+/* 1 when the child reported, else (it failed or died) 0. */
+static int child_reported(struct start *s)
+{
+	return read_byte(s->fds.parent_sock) == 1;
+}
+
 /* Everything between the clone and the child's execve that needs us. */
 static int32_t handshake(struct start *s, struct cfe_error *err, struct cfe_pending *pending,
 			 struct cfe_pending **out)
 {
-	/* A child that will stop reports once it is set up, so that a failed
-	 * step is still ours to return. */
-	const int wants_ready = s->config.sync_fn != NULL || pending != NULL;
 	int32_t maps_err = 0;
 
 	if (s->config.clone_flags & CLONE_NEWUSER) {
 		maps_err = cfe_idmap_write(&s->config, (int)s->pid);
 		send_all(s->fds.parent_sock, &maps_err, sizeof(maps_err));
 	}
-	/* With the maps refused the child fails: collect its report. */
-	if (maps_err != 0 || (wants_ready && read_byte(s->fds.parent_sock) != 1)) {
-		wait_exec_or_death(s->fds.parent_sock);
-		free(pending);
-		return finish(s, err, 1);
-	}
+	/* With the maps refused the child fails; a child that owes us a
+	 * report ("ready" for the callback, then one just before it stops)
+	 * and does not send it failed or died: collect what it left. */
+	if (maps_err != 0 || (s->config.sync_fn != NULL && !child_reported(s)))
+		goto failed;
 	if (s->config.sync_fn != NULL && run_sync_fn(s, err) != 0) {
 		free(pending);
 		return -1;
 	}
-	if (pending != NULL)
+	if (pending != NULL) {
+		if (!child_reported(s))
+			goto failed;
 		return hand_over(s, pending, out);
+	}
 	wait_exec_or_death(s->fds.parent_sock);
 	return finish(s, err, 0);
+failed:
+	wait_exec_or_death(s->fds.parent_sock);
+	free(pending);
+	return finish(s, err, 1);
 }
 
 /* Starts with a handshake keep the child's end of the sync socket open
@@ -160,15 +169,64 @@ static int32_t handshake(struct start *s, struct cfe_error *err, struct cfe_pend
  * child may still inherit one, but execs or dies at once.) */
 static pthread_mutex_t handshake_clone_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The clone and what it needs: the pending handle of a child that will
+ * stop, the sync socket and fd copies, the arena.  The parent's copies of
+ * the child's fds are closed again once the child has its own.  Returns 0,
+ * with the clone's result in s->pid, or an errno with *location. */
+static int create_child(struct start *s, int with_pending, struct cfe_pending **handle,
+			uint32_t *location)
+{
+	const int handshaking = cfe_config_needs_handshake(&s->config);
+	const uint64_t all_signals = ~(uint64_t)0;
+	uint64_t mask = 0;
+	int cancel_state = 0;
+	int e;
+
+	*location = CFE_LOC_NONE;
+	if (cfe_config_stops(&s->config)) {
+		if (!with_pending)
+			return EINVAL;
+		*handle = malloc(sizeof(**handle));
+		if (*handle == NULL)
+			return ENOMEM;
+	}
+	/* A thread cancelled in here would leave the lock held for good. */
+	if (handshaking) {
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+		pthread_mutex_lock(&handshake_clone_lock);
+	}
+	e = cfe_fds_open(&s->fds, &s->config, handshaking, location);
+	if (e == 0) {
+		/* No signal handler of ours may run in the child; it restores
+		 * this mask once it has reset them. */
+		sys_rt_sigprocmask(SIG_SETMASK, &all_signals, &mask);
+		e = cfe_arena_create(&s->arena, &s->config, &s->fds, mask);
+		if (e == 0) {
+			if (s->config.flags & CFE_FLAG_CREDENTIAL) {
+				cfe_dumpable_hold();
+				s->holds_dumpable = 1;
+			}
+			s->pid = cfe_clone(&s->arena, s->config.clone_flags, !handshaking,
+					   s->config.cgroup_fd);
+		}
+		sys_rt_sigprocmask(SIG_SETMASK, &mask, NULL);
+		cfe_fds_close_child_side(&s->fds);
+	}
+	if (handshaking) {
+		pthread_mutex_unlock(&handshake_clone_lock);
+		pthread_setcancelstate(cancel_state, NULL);
+	}
+	return e;
+}
+
 int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
 		  struct cfe_pending **pending)
 {
-	struct start s = {.pid = 0};
+	struct start s = {
+	    .fds = {.child_sock = -1, .parent_sock = -1, .exec_fd_copy = -1},
+	};
 	struct cfe_pending *handle = NULL;
-	const uint64_t all_signals = ~(uint64_t)0;
-	uint64_t mask = 0;
 	uint32_t location;
-	int handshaking;
 	int e;
 
 	if (err == NULL)
@@ -178,36 +236,7 @@ int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
 	e = cfe_config_load(config, &s.config);
 	if (e != 0)
 		return report(err, e, CFE_LOC_NONE, 0);
-	if (cfe_config_stops(&s.config)) {
-		if (pending == NULL)
-			return report(err, EINVAL, CFE_LOC_NONE, 0);
-		handle = malloc(sizeof(*handle));
-		if (handle == NULL)
-			return report(err, ENOMEM, CFE_LOC_NONE, 0);
-	}
-	handshaking = cfe_config_needs_handshake(&s.config);
-	if (handshaking)
-		pthread_mutex_lock(&handshake_clone_lock);
-	e = cfe_fds_open(&s.fds, &s.config, handshaking, &location);
-	if (e == 0) {
-		/* No signal handler of ours may run in the child; it restores
-		 * this mask once it has reset them. */
-		sys_rt_sigprocmask(SIG_SETMASK, &all_signals, &mask);
-		location = CFE_LOC_NONE;
-		e = cfe_arena_create(&s.arena, &s.config, &s.fds, mask);
-		if (e == 0) {
-			if (s.config.flags & CFE_FLAG_CREDENTIAL) {
-				cfe_dumpable_hold();
-				s.holds_dumpable = 1;
-			}
-			s.pid = cfe_clone(&s.arena, s.config.clone_flags, !handshaking,
-					  s.config.cgroup_fd);
-		}
-		sys_rt_sigprocmask(SIG_SETMASK, &mask, NULL);
-		cfe_fds_close_child_side(&s.fds);
-	}
-	if (handshaking)
-		pthread_mutex_unlock(&handshake_clone_lock);
+	e = create_child(&s, pending != NULL, &handle, &location);
 	if (s.config.clone_hook != NULL)
 		s.config.clone_hook(s.config.clone_hook_context);
 	if (e != 0 || s.pid < 0) {
@@ -216,7 +245,7 @@ int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
 		return e != 0 ? report(err, e, location, 0)
 			      : report(err, (int)-s.pid, CFE_LOC_CLONE, 0);
 	}
-	if (!handshaking) {
+	if (s.fds.parent_sock < 0) {
 		free(handle); /* NULL: only a start with a handshake can stop */
 		return finish(&s, err, 0);
 	}

@@ -11,14 +11,25 @@
 
 /* Code that runs in the child, on its own stack in the parent's memory:
  * no stack protector (its canary lives in the parent's thread-local
- * storage) and no sanitizer (their runtimes take locks and write shared
- * state), whatever the compiler's defaults or a cgo build add. */
+ * storage), no sanitizer (their runtimes take locks and write shared
+ * state) and no profiling hooks, whatever the compiler's defaults or a cgo
+ * build add.  (Coverage builds, --coverage, still count in shared memory.) */
+#if defined(__has_attribute)
+#if __has_attribute(no_stack_protector)
+#define CFE_NO_STACK_PROTECTOR no_stack_protector,
+#endif
+#endif
+#ifndef CFE_NO_STACK_PROTECTOR
+#define CFE_NO_STACK_PROTECTOR
+#endif
 #if defined(__clang__)
 #define CFE_CHILD_CODE                                                                             \
-	__attribute__((no_stack_protector, no_sanitize("address", "undefined", "thread", "memory")))
+	__attribute__((CFE_NO_STACK_PROTECTOR no_instrument_function,                              \
+		       no_sanitize("address", "undefined", "thread", "memory")))
 #else
 #define CFE_CHILD_CODE                                                                             \
-	__attribute__((no_stack_protector, no_sanitize("address", "undefined", "thread")))
+	__attribute__((CFE_NO_STACK_PROTECTOR no_instrument_function,                              \
+		       no_sanitize("address", "undefined", "thread")))
 #endif
 
 #if defined(__x86_64__)
