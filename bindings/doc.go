@@ -10,7 +10,7 @@ package bindings
 
 /*
 #cgo CPPFLAGS: -I${SRCDIR}/../c/include -I${SRCDIR}/../c/src -D_GNU_SOURCE
-#cgo CFLAGS: -std=gnu11 -O2 -fvisibility=hidden -Wall -Wextra
+#cgo CFLAGS: -std=gnu11 -O2 -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter
 #cgo LDFLAGS: -lpthread
 */
 import "C"

@@ -37,7 +37,8 @@ type Params struct {
 }
 
 // Failure is a step of the child that failed: the errno, the location
-// (the Go ErrorLocation number) and the index in Mounts or RLimits.
+// (the Go ErrorLocation number; 0 for a child killed before it reported)
+// and the index in Mounts or RLimits.  The zero value is no failure.
 type Failure struct {
 	Errno    syscall.Errno
 	Location int

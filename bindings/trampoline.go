@@ -13,26 +13,20 @@ import (
 
 // cfeGoSync is the C library's sync callback: it finds the start's
 // syncState through the handle stored at context and runs SyncFunc.  A
-// panic must not unwind into C: it is kept and re-raised by Start once the
-// child is reaped.  runtime.Goexit cannot be stopped here; the child at
-// least is killed and reaped before the goroutine ends.
+// panic must not unwind through the C library: it is kept and re-raised by
+// Start once the child is reaped (a nil recover() is a panic(nil) under
+// GODEBUG=panicnil=1, or runtime.Goexit, which Start handles).
 //
 //export cfeGoSync
 func cfeGoSync(context unsafe.Pointer, pid C.int32_t) (verdict C.int32_t) {
 	st := cgo.Handle(*(*C.uintptr_t)(context)).Value().(*syncState)
+	st.pid = int(pid)
 	returned := false
 	defer func() {
-		if returned {
-			return
-		}
-		if v := recover(); v != nil {
-			st.panicked, st.panicValue = true, v
+		if !returned {
+			st.panicked, st.panicValue = true, recover()
 			verdict = C.int32_t(syscall.ECANCELED)
-			return
 		}
-		var ws syscall.WaitStatus
-		_ = syscall.Kill(int(pid), syscall.SIGKILL)
-		_, _ = syscall.Wait4(int(pid), &ws, syscall.WALL, nil)
 	}()
 	err := st.fn(int(pid))
 	returned = true

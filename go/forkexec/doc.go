@@ -23,8 +23,11 @@
 //     reference forks a full copy of the Go process whenever a handshake is
 //     needed (user namespace, SyncFunc, ptrace stop).
 //   - Start locks the goroutine to its OS thread for the whole start itself.
-//   - syscall.ForkLock is held only around the clone, not while SyncFunc
-//     runs or the child sets itself up.
+//   - With a handshake (a user namespace, SyncFunc, a stop),
+//     syscall.ForkLock is held only around the clone, not while SyncFunc
+//     runs or the child sets itself up.  (Without one the clone uses
+//     CLONE_VFORK and returns at the child's execve, as Go's own
+//     forkExec does.)
 //   - Refused up front with EINVAL instead of misbehaving: Mounts or
 //     PivotRoot without CLONE_NEWNS (which would change the caller's own
 //     mount table), a relative PivotRoot (which never worked), and

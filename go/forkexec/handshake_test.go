@@ -17,8 +17,8 @@ func killWriteFilter(t *testing.T) *syscall.SockFprog {
 }
 
 // The filter is loaded before the handshake and kills the child at its
-// "ready": Start fails with the reference's plain EPIPE, SyncFunc is never
-// called, and no child is left.
+// "ready": Start fails as the reference does, with a ChildError of EPIPE
+// and no location; SyncFunc is never called, and no child is left.
 func TestChildKilledBeforeHandshake(t *testing.T) {
 	requireRoot(t)
 	calls := 0
@@ -27,8 +27,8 @@ func TestChildKilledBeforeHandshake(t *testing.T) {
 		SyncFunc: func(int) error { calls++; return nil },
 	}
 	_, err := startProbe(t, r)
-	if !errors.Is(err, syscall.EPIPE) {
-		t.Fatalf("Start: %v, want EPIPE", err)
+	if ce, ok := err.(forkexec.ChildError); !ok || ce != (forkexec.ChildError{Err: syscall.EPIPE}) {
+		t.Fatalf("Start: %#v, want ChildError{Err: EPIPE}", err)
 	}
 	if calls != 0 {
 		t.Errorf("SyncFunc called %d times", calls)
@@ -62,7 +62,8 @@ func TestStoppingChildReportsSetupFailure(t *testing.T) {
 }
 
 // runtime.Goexit cannot be stopped at the C boundary, but the child it
-// would strand is killed and reaped before the goroutine ends.
+// would strand is killed and reaped before the goroutine ends, and the
+// credential change's hold on the dumpable flag is dropped.
 func TestGoexitInSyncFuncLeavesNoChild(t *testing.T) {
 	requireRoot(t)
 	done := make(chan int)
@@ -70,7 +71,8 @@ func TestGoexitInSyncFuncLeavesNoChild(t *testing.T) {
 		pid := 0
 		defer func() { done <- pid }()
 		r := &forkexec.Runner{
-			Args: []string{probePath, "--exit", "0"},
+			Args:       []string{probePath, "--exit", "0"},
+			Credential: &syscall.Credential{Uid: 65534, Gid: 65534},
 			SyncFunc: func(p int) error {
 				pid = p
 				runtime.Goexit()
@@ -86,6 +88,59 @@ func TestGoexitInSyncFuncLeavesNoChild(t *testing.T) {
 	}
 	if err := syscall.Kill(pid, 0); err != syscall.ESRCH {
 		t.Errorf("child %d still exists after Goexit (kill: %v)", pid, err)
+	}
+	requireNoChildren(t)
+	if d, _, _ := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_GET_DUMPABLE, 0, 0); d != 1 {
+		t.Errorf("dumpable is %d after the abandoned start, want 1", d)
+	}
+}
+
+// Whatever way a start ends, it leaves syscall.ForkLock free.
+func TestForkLockFreeAfterEveryOutcome(t *testing.T) {
+	requireRoot(t)
+	refused := errors.New("refused")
+	runners := map[string]*forkexec.Runner{
+		"success":        {Args: []string{probePath, "--exit", "0"}},
+		"userns":         {Args: []string{probePath, "--exit", "0"}, CloneFlags: syscall.CLONE_NEWUSER},
+		"child fails":    {Args: []string{"/nonexistent"}},
+		"sync refuses":   {Args: []string{probePath, "--exit", "0"}, SyncFunc: func(int) error { return refused }},
+		"invalid":        {},
+		"dup3 in parent": {Args: []string{probePath}, Files: []uintptr{0, 1, 2, ^uintptr(0), 999, 3}},
+	}
+	for name, r := range runners {
+		pid, err := r.Start()
+		if err == nil {
+			reap(t, pid)
+		}
+		if !syscall.ForkLock.TryLock() {
+			t.Fatalf("%s: ForkLock still held after Start (err %v)", name, err)
+		}
+		syscall.ForkLock.Unlock()
+	}
+	requireNoChildren(t)
+}
+
+// panic(nil) in SyncFunc (recover() sees nil under GODEBUG=panicnil=1, the
+// default for modules older than Go 1.21) still fails the start and
+// re-panics; it is not mistaken for success.
+func TestNilPanicInSyncFunc(t *testing.T) {
+	requireRoot(t)
+	t.Setenv("GODEBUG", "panicnil=1")
+	pid := 0
+	panicked := func() (p bool) {
+		defer func() { p = true; _ = recover() }()
+		r := &forkexec.Runner{
+			Args:     []string{probePath, "--exit", "0"},
+			SyncFunc: func(p int) error { pid = p; panic(nil) },
+		}
+		_, _ = r.Start()
+		return false
+	}()
+	if !panicked {
+		t.Fatal("Start returned after SyncFunc panicked")
+	}
+	if pid == 0 || syscall.Kill(pid, 0) != syscall.ESRCH {
+		t.Errorf("child %d not killed and reaped", pid)
 	}
 	requireNoChildren(t)
 }

@@ -113,7 +113,7 @@ func (r *Runner) Start() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if failure.Location != 0 {
+	if failure != (bindings.Failure{}) {
 		return 0, ChildError{Err: failure.Errno, Location: ErrorLocation(failure.Location), Index: failure.Index}
 	}
 	return pid, nil
