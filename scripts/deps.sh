@@ -3,7 +3,7 @@
 # is missing, so that `make run` and `make test` work on a fresh machine.
 set -euo pipefail
 
-packages=(gcc make pkg-config libseccomp-dev libcmocka-dev cppcheck clang-format clang-tidy
+packages=(gcc libc6-dev make pkg-config libseccomp-dev libcmocka-dev cppcheck clang-format clang-tidy
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross valgrind)
 missing=()
 for p in "${packages[@]}"; do
