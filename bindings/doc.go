@@ -5,12 +5,9 @@
 // the clone, and reaches the caller's SyncFunc through an exported
 // trampoline and a runtime/cgo.Handle.
 //
+// It has content only where the C core runs: Linux on amd64 or arm64 with
+// cgo enabled.  Elsewhere it is empty, and go/forkexec delegates to the
+// reference package instead.
+//
 // Judge services use it through github.com/cforkexec/cforkexec/go/forkexec.
 package bindings
-
-/*
-#cgo CPPFLAGS: -I${SRCDIR}/../c/include -I${SRCDIR}/../c/src -D_GNU_SOURCE
-#cgo CFLAGS: -std=gnu11 -O2 -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter
-#cgo LDFLAGS: -lpthread
-*/
-import "C"

@@ -1,3 +1,5 @@
+//go:build linux && cgo && (amd64 || arm64)
+
 package bindings
 
 /*
@@ -13,7 +15,7 @@ import (
 	"syscall"
 	"unsafe"
 
-	"github.com/cforkexec/cforkexec/go/mount"
+	"github.com/criyle/go-sandbox/pkg/mount"
 )
 
 // block is the single C allocation of one start: the configuration, every

@@ -1,10 +1,12 @@
+//go:build linux && cgo && (amd64 || arm64)
+
 package bindings
 
 import (
 	"syscall"
 
-	"github.com/cforkexec/cforkexec/go/mount"
-	"github.com/cforkexec/cforkexec/go/rlimit"
+	"github.com/criyle/go-sandbox/pkg/mount"
+	"github.com/criyle/go-sandbox/pkg/rlimit"
 )
 
 // Params is one start's configuration.  Its fields are, in order and type,

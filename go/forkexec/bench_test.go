@@ -1,3 +1,5 @@
+//go:build linux && cgo && (amd64 || arm64)
+
 package forkexec_test
 
 import (
@@ -11,7 +13,7 @@ import (
 
 	"github.com/cforkexec/cforkexec/bindings"
 	"github.com/cforkexec/cforkexec/go/forkexec"
-	"github.com/cforkexec/cforkexec/go/mount"
+	"github.com/criyle/go-sandbox/pkg/mount"
 )
 
 // Live, touched memory the benchmark process holds while it starts

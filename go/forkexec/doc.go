@@ -15,6 +15,15 @@
 //
 //	import "github.com/cforkexec/cforkexec/go/forkexec"
 //
+// # Where the C core runs
+//
+// On Linux on amd64 and arm64, built with cgo (the default where a C
+// compiler is installed), Start runs the C library.  Everywhere else the
+// reference builds — CGO_ENABLED=0, the other Linux architectures, darwin —
+// Runner, ChildError, ErrorLocation, the Loc constants and UnshareFlags are
+// the reference package's own (type aliases), so the program builds and
+// behaves exactly as with the reference.
+//
 // # What is different
 //
 // Only what is better:

@@ -1,3 +1,5 @@
+//go:build linux && cgo && (amd64 || arm64)
+
 package forkexec_test
 
 import (
@@ -10,8 +12,8 @@ import (
 	"time"
 
 	"github.com/cforkexec/cforkexec/go/forkexec"
-	"github.com/cforkexec/cforkexec/go/mount"
-	"github.com/cforkexec/cforkexec/go/rlimit"
+	"github.com/criyle/go-sandbox/pkg/mount"
+	"github.com/criyle/go-sandbox/pkg/rlimit"
 )
 
 // unopenedFd is a descriptor number that this process has not open.

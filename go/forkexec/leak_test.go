@@ -1,3 +1,5 @@
+//go:build linux && cgo && (amd64 || arm64)
+
 package forkexec_test
 
 import (
@@ -13,7 +15,7 @@ import (
 
 	"github.com/cforkexec/cforkexec/bindings"
 	"github.com/cforkexec/cforkexec/go/forkexec"
-	"github.com/cforkexec/cforkexec/go/rlimit"
+	"github.com/criyle/go-sandbox/pkg/rlimit"
 )
 
 const (

@@ -1,11 +1,13 @@
+//go:build linux && cgo && (amd64 || arm64)
+
 package forkexec
 
 import (
 	"syscall"
 
 	"github.com/cforkexec/cforkexec/bindings"
-	"github.com/cforkexec/cforkexec/go/mount"
-	"github.com/cforkexec/cforkexec/go/rlimit"
+	"github.com/criyle/go-sandbox/pkg/mount"
+	"github.com/criyle/go-sandbox/pkg/rlimit"
 )
 
 // UnshareFlags are the namespace flags CloneFlags may carry; other bits are
@@ -43,6 +45,16 @@ type Runner struct {
 
 	// Mounts are made in order in the new mount namespace (CLONE_NEWNS
 	// needed); with PivotRoot, relative targets are inside the new root.
+	//
+	// Before each mount the child creates the directories leading to
+	// Target and Target itself (an empty file instead, with MakeNod),
+	// existing ones being fine.  It derives them from Target and does not
+	// read Prefixes: the reference creates exactly the Prefixes that its
+	// mount.Mount.ToSyscall (and so mount.Builder.Build) computes from
+	// Target, every prefix that ends before a '/' past the first byte,
+	// then Target, and those are the very paths derived here (a doubled
+	// or trailing '/' only repeats a path that then exists).  Hand-made
+	// Prefixes that differ from Target's are not honoured.
 	Mounts []mount.SyscallParams
 
 	// PivotRoot, when set, becomes the child's root: a tmpfs is mounted
