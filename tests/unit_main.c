@@ -12,6 +12,7 @@
 	extern const struct CMUnitTest name##_tests[];                                             \
 	extern const size_t name##_tests_len
 
+GROUP(arena);
 GROUP(config);
 GROUP(fdplan);
 GROUP(fds);
@@ -22,6 +23,7 @@ int main(void)
 {
 	int failed = 0;
 
+	failed += _cmocka_run_group_tests("arena", arena_tests, arena_tests_len, NULL, NULL);
 	failed += _cmocka_run_group_tests("config", config_tests, config_tests_len, NULL, NULL);
 	failed += _cmocka_run_group_tests("fdplan", fdplan_tests, fdplan_tests_len, NULL, NULL);
 	failed += _cmocka_run_group_tests("fds", fds_tests, fds_tests_len, NULL, NULL);

@@ -180,6 +180,18 @@ CFE_HIDDEN int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c,
 
 CFE_HIDDEN void cfe_arena_destroy(struct cfe_arena *a);
 
+/* ---- arenas kept for reuse (arena_pool.c) ---- */
+
+/* How many arenas of the pooled size a process keeps for later starts. */
+#define CFE_ARENA_POOL_SLOTS 4
+
+/* An arena of the pooled size (guard page already protected), or NULL. */
+CFE_HIDDEN void *cfe_arena_pool_take(void);
+
+/* Keep an arena of the pooled size for a later start: 1, or 0 when the pool
+ * is full (the caller unmaps it). */
+CFE_HIDDEN int cfe_arena_pool_put(void *base);
+
 /* ---- the child (child.c) ---- */
 
 /* The child's whole life from clone to execve; never returns. */

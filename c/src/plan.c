@@ -14,6 +14,10 @@
  * CFE_PATH_MAX buffer; the rest is small. */
 #define CHILD_STACK_SIZE ((size_t)64 * 1024)
 
+/* Plans up to this size (a judge's usual configuration) fit an arena of
+ * the pooled size, which is reused from start to start (arena_pool.c). */
+#define POOLED_PLAN_SIZE ((size_t)64 * 1024)
+
 /* A bump allocator run twice over the same code: once with base == NULL to
  * measure, once to copy. */
 struct bump {
@@ -158,6 +162,36 @@ static void plan_fill(struct bump *b, const struct cfe_config *c, const struct c
 	memset(error, 0, sizeof(*error));
 }
 
+static size_t page_round(size_t n, size_t page)
+{
+	return (n + page - 1) & ~(page - 1);
+}
+
+/* The size of every pooled arena: guard page, stack, POOLED_PLAN_SIZE. */
+static size_t pooled_size(size_t page)
+{
+	return page + CHILD_STACK_SIZE + page_round(POOLED_PLAN_SIZE, page);
+}
+
+/* A fresh mapping of a->size with its guard page, or an errno. */
+static int arena_map(struct cfe_arena *a, size_t page)
+{
+	void *base = mmap(NULL, a->size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+	if (base == MAP_FAILED)
+		return errno;
+	/* A child that overflows its stack must fault, not scribble on ours. */
+	if (mprotect(base, page, PROT_NONE) != 0) {
+		int err = errno;
+
+		munmap(base, a->size);
+		return err;
+	}
+	a->base = base;
+	return 0;
+}
+
 int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, const struct cfe_fds *fds,
 		     uint64_t sigmask)
 {
@@ -166,18 +200,19 @@ int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, const stru
 	struct bump fill;
 
 	plan_fill(&measure, c, fds, sigmask);
+	a->base = NULL;
 	a->stack_size = CHILD_STACK_SIZE;
-	a->size = page + a->stack_size + ((measure.used + page - 1) & ~(page - 1));
-	a->base = mmap(NULL, a->size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (a->base == MAP_FAILED)
-		return errno;
-	/* A child that overflows its stack must fault, not scribble on ours. */
-	if (mprotect(a->base, page, PROT_NONE) != 0) {
-		int err = errno;
+	if (measure.used <= POOLED_PLAN_SIZE) {
+		a->size = pooled_size(page);
+		a->base = cfe_arena_pool_take();
+	} else {
+		a->size = page + a->stack_size + page_round(measure.used, page);
+	}
+	if (a->base == NULL) {
+		int err = arena_map(a, page);
 
-		munmap(a->base, a->size);
-		return err;
+		if (err != 0)
+			return err;
 	}
 	a->stack = (char *)a->base + page;
 	fill = (struct bump){.base = (char *)a->stack + a->stack_size, .used = 0};
@@ -188,7 +223,9 @@ int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, const stru
 
 void cfe_arena_destroy(struct cfe_arena *a)
 {
-	if (a->base != NULL)
+	if (a->base == NULL)
+		return;
+	if (a->size != pooled_size((size_t)sysconf(_SC_PAGESIZE)) || !cfe_arena_pool_put(a->base))
 		munmap(a->base, a->size);
 	a->base = NULL;
 }

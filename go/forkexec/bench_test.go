@@ -13,6 +13,7 @@ import (
 
 	"github.com/cforkexec/cforkexec/bindings"
 	"github.com/cforkexec/cforkexec/go/forkexec"
+	reference "github.com/criyle/go-sandbox/pkg/forkexec"
 	"github.com/criyle/go-sandbox/pkg/mount"
 )
 
@@ -127,10 +128,23 @@ var benchConfigs = []benchConfig{
 	}},
 }
 
+// starter is a Runner of either package.
+type starter interface{ Start() (int, error) }
+
+// packages are the two sides of every benchmark, run one after the other
+// for each configuration and heap so that both see the same machine.
+var packages = []struct {
+	name string
+	of   func(*forkexec.Runner) starter
+}{
+	{"ref", func(r *forkexec.Runner) starter { ref := reference.Runner(*r); return &ref }},
+	{"cfe", func(r *forkexec.Runner) starter { return r }},
+}
+
 // startAndWait is one benchmark op: a start and the wait for the child,
 // continuing a traced child through its stops.  It returns how long Start
 // itself took.
-func startAndWait(b *testing.B, r *forkexec.Runner, ptrace bool) time.Duration {
+func startAndWait(b *testing.B, r starter, ptrace bool) time.Duration {
 	t0 := time.Now()
 	pid, err := r.Start()
 	took := time.Since(t0)
@@ -164,21 +178,23 @@ func BenchmarkStart(b *testing.B) {
 	for _, heap := range benchHeaps {
 		holdHeap(heap.bytes)
 		for _, c := range benchConfigs {
-			b.Run(fmt.Sprintf("%s/heap=%s/cfe", c.name, heap.name), func(b *testing.B) {
-				r := c.runner(b, exec)
-				if c.ptrace {
-					runtime.LockOSThread()
-					defer runtime.UnlockOSThread()
-				}
-				var inStart time.Duration
-				b.ReportAllocs()
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					inStart += startAndWait(b, r, c.ptrace)
-				}
-				// Start alone, without the child's run and the wait.
-				b.ReportMetric(float64(inStart.Nanoseconds())/float64(b.N), "start-ns/op")
-			})
+			for _, pkg := range packages {
+				b.Run(fmt.Sprintf("%s/heap=%s/%s", c.name, heap.name, pkg.name), func(b *testing.B) {
+					r := pkg.of(c.runner(b, exec))
+					if c.ptrace {
+						runtime.LockOSThread()
+						defer runtime.UnlockOSThread()
+					}
+					var inStart time.Duration
+					b.ReportAllocs()
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						inStart += startAndWait(b, r, c.ptrace)
+					}
+					// Start alone, without the child's run and the wait.
+					b.ReportMetric(float64(inStart.Nanoseconds())/float64(b.N), "start-ns/op")
+				})
+			}
 		}
 		b.Run(fmt.Sprintf("floor/heap=%s/posix_spawn", heap.name), func(b *testing.B) {
 			args := []string{probePath, "--exit", "0"}
@@ -196,14 +212,16 @@ func BenchmarkStart(b *testing.B) {
 func BenchmarkStartParallel(b *testing.B) {
 	requireRoot(b)
 	for _, c := range []benchConfig{benchConfigs[0], benchConfigs[11]} {
-		b.Run(c.name+"/heap=0/cfe", func(b *testing.B) {
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				r := c.runner(nil, nil)
-				for pb.Next() {
-					startAndWait(b, r, false)
-				}
+		for _, pkg := range packages {
+			b.Run(c.name+"/heap=0/"+pkg.name, func(b *testing.B) {
+				b.ReportAllocs()
+				b.RunParallel(func(pb *testing.PB) {
+					r := pkg.of(c.runner(nil, nil))
+					for pb.Next() {
+						startAndWait(b, r, false)
+					}
+				})
 			})
-		})
+		}
 	}
 }
