@@ -1202,6 +1202,134 @@ static void test_clone_hook(void **state)
 	assert_no_children();
 }
 
+/* ---- CFE_FLAG_RETURN_BEFORE_EXEC ---- */
+
+/* A start that returns before the child's execve, with its pending handle
+ * and the read end of the pipe the probe reports on. */
+struct returned {
+	int32_t pid;
+	struct cfe_pending *pending;
+	int report_fd;
+	struct cfe_error err;
+};
+
+static void start_returning(struct cfe_config *c, const char *path, struct returned *r)
+{
+	const char *args[] = {path ? path : probe_path(), "--out-fd", "1"};
+	int32_t files[3];
+	int pipefd[2];
+
+	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+	files[0] = -1;
+	files[1] = pipefd[1];
+	files[2] = 2;
+	c->args = args;
+	c->args_len = 3;
+	c->files = files;
+	c->files_len = 3;
+	c->flags |= CFE_FLAG_RETURN_BEFORE_EXEC;
+	r->pending = NULL;
+	r->pid = cfe_start(c, &r->err, &r->pending);
+	close(pipefd[1]);
+	r->report_fd = pipefd[0];
+	c->args = NULL;
+	c->files = NULL;
+	if (r->pid < 0)
+		fail_msg("cfe_start: errno %d at %s", r->err.err_no,
+			 cfe_location_name(r->err.location));
+	assert_non_null(r->pending);
+}
+
+/* Wait for the exec as an event loop would (poll the handle's fd), then
+ * finish, read the report and reap. */
+static int32_t finish_returned(struct returned *r, char *json, size_t cap, int *status)
+{
+	struct pollfd pfd = {.fd = cfe_pending_fd(r->pending), .events = POLLIN};
+	int32_t result;
+
+	assert_true(pfd.fd >= 0);
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+	result = cfe_pending_finish(r->pending, &r->err);
+	r->pending = NULL;
+	if (result != 0)
+		kill(r->pid, SIGKILL);
+	read_report(r->report_fd, json, cap);
+	close(r->report_fd);
+	wait_status(r->pid, status, 0);
+	return result;
+}
+
+static void test_return_before_exec(void **state)
+{
+	struct cfe_config c = probe_config();
+	char json[REPORT_MAX];
+	struct returned r;
+	int status;
+
+	(void)state;
+	require_root();
+	start_returning(&c, NULL, &r);
+	assert_int_equal(finish_returned(&r, json, sizeof(json), &status), 0);
+	assert_true(exited_zero(status));
+	assert_int_equal(json_int(json, "pid"), r.pid);
+	assert_no_children();
+}
+
+static void test_return_before_exec_failure(void **state)
+{
+	struct cfe_config c = probe_config();
+	char json[REPORT_MAX];
+	struct returned r;
+	int status;
+
+	(void)state;
+	require_root();
+	start_returning(&c, NO_SUCH_PROGRAM, &r);
+	assert_int_equal(finish_returned(&r, json, sizeof(json), &status), -1);
+	assert_true(same_error(&r.err, ENOENT, CFE_LOC_EXECVE));
+	assert_string_equal(json, "");
+	assert_no_children();
+}
+
+static void test_return_before_exec_after_handshake(void **state)
+{
+	struct cfe_config c = probe_config();
+	struct sync_record rec = {0};
+	char json[REPORT_MAX];
+	struct returned r;
+	int status;
+
+	(void)state;
+	require_root();
+	use_sync(&c, &rec);
+	c.clone_flags = CLONE_NEWUSER;
+	start_returning(&c, NULL, &r);
+	assert_int_equal(rec.calls, 1);
+	assert_int_equal(rec.pid, r.pid);
+	assert_int_equal(finish_returned(&r, json, sizeof(json), &status), 0);
+	assert_true(exited_zero(status));
+	/* Root in its namespace, mapped to us by the parent before it returned. */
+	assert_true(json_has(json, "\"uid\":[0,0,0]"));
+	assert_int_equal(rec.uid_map[1], geteuid());
+	assert_no_children();
+}
+
+static void test_return_before_exec_needs_pending(void **state)
+{
+	const char *args[] = {probe_path()};
+	struct cfe_config c = probe_config();
+	struct cfe_error err = {0};
+
+	(void)state;
+	require_root();
+	c.args = args;
+	c.args_len = 1;
+	c.flags = CFE_FLAG_RETURN_BEFORE_EXEC;
+	assert_int_equal(cfe_start(&c, &err, NULL), -1);
+	assert_true(same_error(&err, EINVAL, CFE_LOC_NONE));
+	assert_no_children();
+}
+
 const struct CMUnitTest sync_tests[] = {
     cmocka_unit_test(test_child_killed_before_ready),
     cmocka_unit_test(test_stopping_child_reports_setup_failure),
@@ -1221,5 +1349,9 @@ const struct CMUnitTest sync_tests[] = {
     cmocka_unit_test(test_clone3_filtered_falls_back),
     cmocka_unit_test(test_no_leaks_over_mixed_starts),
     cmocka_unit_test(test_child_does_not_run_our_handlers),
+    cmocka_unit_test(test_return_before_exec),
+    cmocka_unit_test(test_return_before_exec_failure),
+    cmocka_unit_test(test_return_before_exec_after_handshake),
+    cmocka_unit_test(test_return_before_exec_needs_pending),
 };
 const size_t sync_tests_len = sizeof(sync_tests) / sizeof(sync_tests[0]);

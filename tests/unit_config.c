@@ -711,16 +711,19 @@ static void test_mount_target_length(void **state)
 static void test_stops_and_handshake_truth_table(void **state)
 {
 	(void)state;
-	for (unsigned bits = 0; bits < 64; bits++) {
+	for (unsigned bits = 0; bits < 128; bits++) {
 		int stop = bits & 1, ptrace = (bits >> 1) & 1, filter = (bits >> 2) & 1;
 		int newuser = (bits >> 3) & 1, sync = (bits >> 4) & 1, noise = (bits >> 5) & 1;
+		int early = (bits >> 6) & 1;
 		struct cfe_config c = minimal_config();
 		int want_stops = stop || (ptrace && filter);
-		int want_handshake = newuser || sync || want_stops;
+		int want_pending = want_stops || early;
+		int want_handshake = newuser || sync || want_pending;
 
 		if (noise) {
 			c.flags = CFE_FLAGS_KNOWN &
-				  ~(uint32_t)(CFE_FLAG_STOP_BEFORE_SECCOMP | CFE_FLAG_PTRACE);
+				  ~(uint32_t)(CFE_FLAG_STOP_BEFORE_SECCOMP | CFE_FLAG_PTRACE |
+					      CFE_FLAG_RETURN_BEFORE_EXEC);
 			c.clone_flags = CFE_UNSHARE_FLAGS & ~(uint64_t)CLONE_NEWUSER;
 			c.uid_maps = full_uid_maps;
 			c.uid_maps_len = 1;
@@ -730,6 +733,8 @@ static void test_stops_and_handshake_truth_table(void **state)
 			c.flags |= CFE_FLAG_STOP_BEFORE_SECCOMP;
 		if (ptrace)
 			c.flags |= CFE_FLAG_PTRACE;
+		if (early)
+			c.flags |= CFE_FLAG_RETURN_BEFORE_EXEC;
 		if (filter) {
 			c.seccomp = full_seccomp;
 			c.seccomp_len = 3;
@@ -739,11 +744,13 @@ static void test_stops_and_handshake_truth_table(void **state)
 		if (sync)
 			c.sync_fn = sync_ok;
 		if ((cfe_config_stops(&c) != 0) != want_stops ||
+		    (cfe_config_returns_pending(&c) != 0) != want_pending ||
 		    (cfe_config_needs_handshake(&c) != 0) != want_handshake)
-			fail_msg("stop=%d ptrace=%d seccomp=%d newuser=%d sync=%d noise=%d: "
-				 "stops %d handshake %d",
-				 stop, ptrace, filter, newuser, sync, noise, cfe_config_stops(&c),
-				 cfe_config_needs_handshake(&c));
+			fail_msg(
+			    "stop=%d ptrace=%d seccomp=%d newuser=%d sync=%d noise=%d early=%d: "
+			    "stops %d pending %d handshake %d",
+			    stop, ptrace, filter, newuser, sync, noise, early, cfe_config_stops(&c),
+			    cfe_config_returns_pending(&c), cfe_config_needs_handshake(&c));
 	}
 }
 

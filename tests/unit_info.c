@@ -132,7 +132,8 @@ static void test_flag_values(void **state)
 	assert_int_equal(CFE_FLAG_DROP_CAPS, 0x40);
 	assert_int_equal(CFE_FLAG_UNSHARE_CGROUP_AFTER_SYNC, 0x80);
 	assert_int_equal(CFE_FLAG_CTTY, 0x100);
-	assert_int_equal(CFE_FLAGS_KNOWN, 0x1ff);
+	assert_int_equal(CFE_FLAG_RETURN_BEFORE_EXEC, 0x200);
+	assert_int_equal(CFE_FLAGS_KNOWN, 0x3ff);
 }
 
 /* The Go UnshareFlags: the seven CLONE_NEW* flags of the reference (no

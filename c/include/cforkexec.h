@@ -68,10 +68,18 @@ enum cfe_flag {
 	CFE_FLAG_UNSHARE_CGROUP_AFTER_SYNC = 1u << 7,
 	/* Make fd 0 the child's controlling terminal. */
 	CFE_FLAG_CTTY = 1u << 8,
+	/* Return as soon as the parent's part is done (right after the
+	 * clone, or after the id maps and the sync callback) instead of
+	 * waiting for the child's execve, with a struct cfe_pending handle:
+	 * cfe_pending_fd() becomes readable (end-of-file) once the child has
+	 * exec'd or died, and cfe_pending_finish() then tells whether a step
+	 * failed.  The calling thread is free meanwhile (a language runtime
+	 * waits in its event loop).  Not a flag of the reference. */
+	CFE_FLAG_RETURN_BEFORE_EXEC = 1u << 9,
 };
 
 /* Every flag this version knows; other bits are refused with EINVAL. */
-#define CFE_FLAGS_KNOWN 0x1ffu
+#define CFE_FLAGS_KNOWN 0x3ffu
 
 /* The namespace flags clone_flags may carry (the Go UnshareFlags value);
  * other bits are ignored, as the reference does. */
@@ -271,8 +279,10 @@ struct cfe_error {
 
 /*
  * A child that outlives cfe_start before its execve: it stops itself
- * (CFE_FLAG_STOP_BEFORE_SECCOMP, or CFE_FLAG_PTRACE with a seccomp filter)
- * and needs its stack until it has exec'd or died.
+ * (CFE_FLAG_STOP_BEFORE_SECCOMP, or CFE_FLAG_PTRACE with a seccomp filter),
+ * or the caller asked not to wait for its execve
+ * (CFE_FLAG_RETURN_BEFORE_EXEC); it needs its stack until it has exec'd or
+ * died.
  */
 struct cfe_pending;
 
@@ -280,11 +290,11 @@ struct cfe_pending;
  * Start a process.  Returns its pid (> 0), or -1 with *err filled; on every
  * failure the child, if one was created, has been killed and reaped.
  *
- * When the child stops itself before execve (see struct cfe_pending),
- * *pending receives a handle that the caller must pass to
- * cfe_pending_finish() once, after the child has been continued; pending
- * must then not be NULL (EINVAL).  In every other case *pending, when
- * pending is not NULL, is set to NULL.
+ * When the child outlives the call before its execve (see struct
+ * cfe_pending), *pending receives a handle that the caller must pass to
+ * cfe_pending_finish() once (for a child that stops itself, after it has
+ * been continued); pending must then not be NULL (EINVAL).  In every other
+ * case *pending, when pending is not NULL, is set to NULL.
  *
  * err must not be NULL.  Errors found before the clone have location
  * CFE_LOC_NONE: EINVAL for an invalid configuration, E2BIG for an unknown
@@ -308,7 +318,8 @@ CFE_API int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err
  * needed.  Returns -1 with *err (if not NULL) filled when a step failed
  * after cfe_start returned, else 0: it exec'd, or died without a report
  * (killed by a signal).  The child is not reaped: the caller waits for it
- * as for any child.  Frees pending, which must not be NULL, in every case.
+ * as for any child (and, after a failure, kills and reaps it).  Frees
+ * pending, which must not be NULL, in every case.
  */
 CFE_API int32_t cfe_pending_finish(struct cfe_pending *pending, struct cfe_error *err);
 

@@ -129,7 +129,13 @@ int cfe_config_stops(const struct cfe_config *c)
 	       ((c->flags & CFE_FLAG_PTRACE) && c->seccomp_len > 0);
 }
 
+int cfe_config_returns_pending(const struct cfe_config *c)
+{
+	return cfe_config_stops(c) || (c->flags & CFE_FLAG_RETURN_BEFORE_EXEC);
+}
+
 int cfe_config_needs_handshake(const struct cfe_config *c)
 {
-	return (c->clone_flags & CLONE_NEWUSER) || c->sync_fn != NULL || cfe_config_stops(c);
+	return (c->clone_flags & CLONE_NEWUSER) || c->sync_fn != NULL ||
+	       cfe_config_returns_pending(c);
 }

@@ -38,8 +38,13 @@ CFE_HIDDEN int cfe_config_load(const struct cfe_config *config, struct cfe_confi
 /* Whether the child outlives cfe_start by stopping itself before execve. */
 CFE_HIDDEN int cfe_config_stops(const struct cfe_config *c);
 
+/* Whether cfe_start returns before the child's execve, with a pending
+ * handle: the child stops itself, or CFE_FLAG_RETURN_BEFORE_EXEC. */
+CFE_HIDDEN int cfe_config_returns_pending(const struct cfe_config *c);
+
 /* Whether the parent has anything to do between clone and execve (id maps,
- * the sync callback, a stop); without it the child runs under CLONE_VFORK. */
+ * the sync callback, a stop) or returns before it; without either the child
+ * runs under CLONE_VFORK. */
 CFE_HIDDEN int cfe_config_needs_handshake(const struct cfe_config *c);
 
 /* ---- file descriptor shuffle (fdplan.c) ---- */

@@ -149,7 +149,8 @@ static int32_t handshake(struct start *s, struct cfe_error *err, struct cfe_pend
 		return -1;
 	}
 	if (pending != NULL) {
-		if (!child_reported(s))
+		/* A child that stops reports right before it does. */
+		if (cfe_config_stops(&s->config) && !child_reported(s))
 			goto failed;
 		return hand_over(s, pending, out);
 	}
@@ -183,7 +184,7 @@ static int create_child(struct start *s, int with_pending, struct cfe_pending **
 	int e;
 
 	*location = CFE_LOC_NONE;
-	if (cfe_config_stops(&s->config)) {
+	if (cfe_config_returns_pending(&s->config)) {
 		if (!with_pending)
 			return EINVAL;
 		*handle = malloc(sizeof(**handle));
