@@ -209,9 +209,13 @@ bench: deps
 		echo "bench pass $$i of $(BENCH_COUNT)"; \
 		(cd go/forkexec && $(GO_ENV) go test -run '^$$' -bench 'Start' -benchtime $(BENCH_TIME) -benchmem -count 1) \
 			>> $(BUILD)/bench/raw.txt || exit 1; done
-	go run ./go/cmd/benchtable -plot $(BUILD)/bench < $(BUILD)/bench/raw.txt | tee $(BUILD)/bench/table.md
+	@rm -f $(BUILD)/bench/table.md $(BUILD)/bench/bench.dat $(BUILD)/bench/bench.gp $(BUILD)/bench/bench.png $(BUILD)/bench/bench.svg
+	go run ./go/cmd/benchtable -plot $(BUILD)/bench < $(BUILD)/bench/raw.txt > $(BUILD)/bench/table.md
+	@cat $(BUILD)/bench/table.md
 	cd $(BUILD)/bench && gnuplot bench.gp
-	@echo "plot: $(BUILD)/bench/bench.png and bench.svg; raw results: $(BUILD)/bench/raw.txt"
+	@echo "table: $(BUILD)/bench/table.md"
+	@echo "plot: $(BUILD)/bench/bench.png $(BUILD)/bench/bench.svg (data and script: bench.dat, bench.gp)"
+	@echo "raw results: $(BUILD)/bench/raw.txt"
 
 clean:
 	rm -rf $(BUILD)
