@@ -8,10 +8,6 @@ package bindings
 
 extern int32_t cfeGoSync(void *context, int32_t pid);
 extern void cfeGoCloneHook(void *context);
-
-// The library's own bookkeeping (c/src/dumpable.c), for the one path where
-// the C frames of a start are skipped: runtime.Goexit in SyncFunc.
-extern void cfe_dumpable_release(void);
 */
 import "C"
 
@@ -41,10 +37,10 @@ type syncState struct {
 //
 // A panic in SyncFunc is recovered on the C boundary (it cannot unwind
 // through C), the child is killed and reaped, and the same value is
-// re-panicked from Start.  SyncFunc must not call runtime.Goexit (t.Fatal,
-// say): the goroutine ends and the C library's frames are skipped; the
-// child is then killed and reaped and the parent's dumpable flag accounted
-// for, but the start's socket and memory are lost.
+// re-panicked from Start.  runtime.Goexit in SyncFunc (t.Fatal, say) ends
+// the goroutine, as with the reference; the C library's frames are skipped,
+// so the trampoline has the library kill and reap the child and release
+// what the start held before they are.
 //
 // Start locks the calling goroutine to its OS thread for the whole start:
 // the clone, the id maps, SyncFunc and the ack all run on that thread, which
@@ -76,16 +72,7 @@ func Start(p *Params) (int, Failure, error) {
 	*b.forkLocked = 1
 	b.config.clone_hook = C.cfe_clone_hook(C.cfeGoCloneHook)
 	b.config.clone_hook_context = unsafe.Pointer(b.forkLocked)
-	returned := false
-	if st != nil {
-		defer func() {
-			if !returned { // runtime.Goexit inside SyncFunc
-				abandonStart(st.pid, p.Credential != nil)
-			}
-		}()
-	}
 	pid := C.cfe_start(b.config, b.err, b.pending)
-	returned = true
 	if *b.forkLocked != 0 { // refused before any clone: the hook did not run
 		*b.forkLocked = 0
 		syscall.ForkLock.Unlock()
@@ -100,24 +87,6 @@ func Start(p *Params) (int, Failure, error) {
 	}
 	f, err := failureOf(b.err, st)
 	return 0, f, err
-}
-
-// abandonStart does what cfe_start would have done after a refusal of the
-// sync callback, when its frames were skipped: kill and reap the child and
-// drop the start's hold on the dumpable flag.
-func abandonStart(pid int, credential bool) {
-	if pid > 0 {
-		var ws syscall.WaitStatus
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-		for {
-			if _, err := syscall.Wait4(pid, &ws, syscall.WALL, nil); err != syscall.EINTR {
-				break
-			}
-		}
-	}
-	if credential {
-		C.cfe_dumpable_release()
-	}
 }
 
 func failureOf(e *C.struct_cfe_error, st *syncState) (Failure, error) {

@@ -208,6 +208,16 @@ CFE_HIDDEN int cfe_child_main(void *plan);
  * pid or -errno. */
 CFE_HIDDEN long cfe_clone(const struct cfe_arena *a, uint64_t ns_flags, int vfork, int cgroup_fd);
 
+/* ---- the parent's side (start.c) ---- */
+
+/* For a language runtime whose sync callback can end its thread's current
+ * task without returning (Go's runtime.Goexit): called from that callback
+ * while it unwinds, it kills and reaps the child of the innermost start
+ * whose callback runs on this thread and releases everything that start
+ * holds, which the callback's caller in cfe_start will never do.  Does
+ * nothing when no callback runs on this thread. */
+CFE_HIDDEN void cfe_abandon_sync(void);
+
 /* ---- the parent's dumpable flag (dumpable.c) ---- */
 
 /* Call before a start whose child changes credentials (which makes the

@@ -103,11 +103,36 @@ static int32_t fail_after_clone(struct start *s, struct cfe_error *err, int err_
 	return report(err, err_no, location, 0);
 }
 
-static int32_t run_sync_fn(struct start *s, struct cfe_error *err)
+/* The sync callbacks running on this thread, innermost first (a callback
+ * may start another process), for cfe_abandon_sync. */
+struct sync_call {
+	struct start *start;
+	struct cfe_pending *pending;
+	struct sync_call *outer;
+};
+static _Thread_local struct sync_call *running_sync;
+
+void cfe_abandon_sync(void)
 {
-	int32_t verdict = s->config.sync_fn(s->config.sync_context, (int32_t)s->pid);
+	struct sync_call *call = running_sync;
+
+	if (call == NULL)
+		return;
+	running_sync = call->outer;
+	kill_and_reap(call->start->pid);
+	release(call->start);
+	free(call->pending);
+}
+
+static int32_t run_sync_fn(struct start *s, struct cfe_pending *pending, struct cfe_error *err)
+{
+	struct sync_call call = {.start = s, .pending = pending, .outer = running_sync};
+	int32_t verdict;
 	const char go = 0;
 
+	running_sync = &call;
+	verdict = s->config.sync_fn(s->config.sync_context, (int32_t)s->pid);
+	running_sync = call.outer;
 	if (verdict != 0)
 		return fail_after_clone(s, err, verdict > 0 ? verdict : ECANCELED,
 					CFE_LOC_SYNC_CALLBACK);
@@ -144,7 +169,7 @@ static int32_t handshake(struct start *s, struct cfe_error *err, struct cfe_pend
 	 * and does not send it failed or died: collect what it left. */
 	if (maps_err != 0 || (s->config.sync_fn != NULL && !child_reported(s)))
 		goto failed;
-	if (s->config.sync_fn != NULL && run_sync_fn(s, err) != 0) {
+	if (s->config.sync_fn != NULL && run_sync_fn(s, pending, err) != 0) {
 		free(pending);
 		return -1;
 	}

@@ -3,7 +3,9 @@
 package forkexec_test
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"runtime"
 	"syscall"
 	"testing"
@@ -94,6 +96,53 @@ func TestGoexitInSyncFuncLeavesNoChild(t *testing.T) {
 	requireNoChildren(t)
 	if d, _, _ := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_GET_DUMPABLE, 0, 0); d != 1 {
 		t.Errorf("dumpable is %d after the abandoned start, want 1", d)
+	}
+}
+
+// mapCount is the number of mappings of this process.
+func mapCount(t *testing.T) int {
+	t.Helper()
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Count(maps, []byte("\n"))
+}
+
+// A start abandoned by runtime.Goexit in SyncFunc leaves nothing behind:
+// no fd (the start's socket), no mapping (the child's stack), no C heap.
+func TestGoexitInSyncFuncLeaksNothing(t *testing.T) {
+	requireRoot(t)
+	const starts = 50
+	goexitStart := func() {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			r := &forkexec.Runner{
+				Args:     []string{probePath, "--exit", "0"},
+				SyncFunc: func(int) error { runtime.Goexit(); return nil },
+			}
+			_, _ = r.Start()
+		}()
+		<-done
+	}
+	for i := 0; i < 5; i++ {
+		goexitStart()
+	}
+	before, maps := measure(t), mapCount(t)
+	for i := 0; i < starts; i++ {
+		goexitStart()
+	}
+	after, mapsAfter := measure(t), mapCount(t)
+	requireNoChildren(t)
+	if after.fds != before.fds {
+		t.Errorf("open fds %d -> %d over %d abandoned starts", before.fds, after.fds, starts)
+	}
+	if mapsAfter-maps >= starts/2 {
+		t.Errorf("mappings %d -> %d over %d abandoned starts", maps, mapsAfter, starts)
+	}
+	if before.heap >= 0 && after.heap-before.heap > heapSlack {
+		t.Errorf("C heap in use %d -> %d bytes over %d abandoned starts", before.heap, after.heap, starts)
 	}
 }
 

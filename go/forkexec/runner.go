@@ -83,7 +83,8 @@ type Runner struct {
 	// Seccomp and neither Ptrace nor UnshareCgroupAfterSync the filter is
 	// loaded by then: it must allow the child's one-byte write and read.
 	// An error kills and reaps the child, and Start returns that very
-	// error.  It must not call runtime.Goexit.
+	// error.  runtime.Goexit in it ends the calling goroutine, as with
+	// the reference, after the child has been killed and reaped.
 	SyncFunc func(int) error
 
 	// Ptrace makes the child call PTRACE_TRACEME.  The caller must lock its
