@@ -249,6 +249,17 @@ func TestIsHandshake(t *testing.T) {
 	}
 }
 
+func TestReferenceForks(t *testing.T) {
+	for c, want := range map[string]bool{
+		"simple": false, "unshare-net": false, "credential": false,
+		"unshare-user": true, "syncfunc": true, "ptrace-seccomp": true, "pivot-all": true,
+	} {
+		if got := referenceForks(c); got != want {
+			t.Errorf("referenceForks(%q) = %v", c, got)
+		}
+	}
+}
+
 func TestReport(t *testing.T) {
 	r := mustParse(t, synthetic())
 	var out strings.Builder
