@@ -51,7 +51,7 @@ FALLBACK_TARGETS := linux/386 linux/arm linux/riscv64 linux/ppc64le linux/loong6
 BENCH_COUNT ?= 5
 BENCH_TIME  ?= 200x
 
-.PHONY: all deps run test test-c test-go test-fallback lint cross-aarch64 check-heap install clean asan valgrind bench
+.PHONY: all deps run test test-c test-go test-fallback abi-check lint cross-aarch64 check-heap install clean asan valgrind bench
 
 all: $(STATIC) $(SHARED) $(PC) $(PROBE) $(DEMO)
 
@@ -148,6 +148,7 @@ test-c: all $(UNIT) $(INTEG)
 	$(MAKE) asan
 	$(MAKE) valgrind
 	$(MAKE) cross-aarch64
+	$(MAKE) abi-check
 	$(MAKE) lint
 
 # The Go build cache does not see the C files that bindings/ includes from
@@ -175,6 +176,25 @@ test-fallback:
 
 check-heap: deps $(HEAPCHECK) $(PROBE)
 	$(HEAPCHECK) $(PROBE)
+
+# ABI: the shared library against the committed version 1 baseline
+# (abi/libcforkexec.so.1.abi, abidw of the library as released).  Any
+# change abidiff reports fails, but those the ABI rules allow and
+# abi/cforkexec.abignore suppresses (fields appended to struct cfe_config,
+# new functions).  Then a program compiled against the version 1 header
+# runs against this library.
+ABI_V1_CALLER := $(BUILD)/abi-v1-caller
+
+$(ABI_V1_CALLER): tests/abi_v1_caller.c abi/cforkexec-v1.h $(SHARED)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -Iabi -o $@ tests/abi_v1_caller.c \
+		-L$(BUILD) -l:libcforkexec.so.1 -Wl,-rpath,$(abspath $(BUILD))
+
+abi-check: $(SHARED) $(ABI_V1_CALLER) $(PROBE)
+	@rc=0; abidiff --suppressions abi/cforkexec.abignore --headers-dir2 c/include --drop-private-types \
+		abi/libcforkexec.so.1.abi $(SHARED) || rc=$$?; \
+	if [ $$rc -ne 0 ]; then echo "abi-check: abidiff exit $$rc: a change the ABI rules do not allow"; exit 1; fi; \
+	echo "abi-check: compatible with the version 1 baseline"
+	$(ABI_V1_CALLER) $(abspath $(PROBE))
 
 # The library must build for aarch64 too: compile it with Debian's cross gcc.
 cross-aarch64:

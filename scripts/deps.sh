@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(gcc libc6-dev make pkg-config libseccomp-dev libcmocka-dev cppcheck clang-format clang-tidy
-	gcc-aarch64-linux-gnu libc6-dev-arm64-cross valgrind)
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross valgrind abigail-tools)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
