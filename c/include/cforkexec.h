@@ -293,6 +293,11 @@ struct cfe_pending;
  * that cannot be duplicated (closed, say), which is CFE_LOC_DUP3 as if the
  * child had failed to move it.
  *
+ * A failed child ends even under a seccomp filter that refuses exit_group
+ * and exit: it then dies by a fault (SIGILL, SIGTRAP on aarch64; its core
+ * limit lowered to 0 first where the filter allows), and the start still
+ * reports the step that failed.
+ *
  * A child that stops itself may not have stopped yet when cfe_start
  * returns: wait for the stop (waitpid with WUNTRACED, or the tracer's
  * wait) before continuing it, or the SIGCONT may come first and be lost.

@@ -15,6 +15,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <termios.h>
@@ -38,13 +39,27 @@
 #define MS_KEPT_ON_REMOUNT                                                                         \
 	(MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME)
 
+/* A seccomp filter (the caller's, or ours once loaded) may refuse
+ * exit_group and exit, but no filter stops a fault: its signal kills us
+ * even when blocked or ignored.  No core file first, where the limit can
+ * still be set: it would hold the parent's memory, which we share. */
+static CFE_CHILD_CODE __attribute__((noreturn)) void child_exit(int status)
+{
+	const uint64_t no_core[2] = {0, 0}; /* the kernel's rlimit64: cur, max */
+
+	CFE_SYS(SYS_exit_group, status, 0, 0, 0, 0, 0);
+	CFE_SYS(SYS_exit, status, 0, 0, 0, 0, 0);
+	CFE_SYS(SYS_prlimit64, 0, RLIMIT_CORE, no_core, NULL, 0, 0);
+	__builtin_trap();
+}
+
 static CFE_CHILD_CODE __attribute__((noreturn)) void
 fail(const struct cfe_child_plan *p, uint32_t location, int32_t index, long ret)
 {
 	p->error->err_no = (int32_t)-ret;
 	p->error->location = location;
 	p->error->index = index;
-	sys_exit(CHILD_EXIT_FAILURE);
+	child_exit(CHILD_EXIT_FAILURE);
 }
 
 static CFE_CHILD_CODE int flag(const struct cfe_child_plan *p, uint32_t f)

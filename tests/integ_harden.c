@@ -1,0 +1,265 @@
+/*
+ * Hardening: configurations and conditions that once made a start hang,
+ * leak into the caller's machine or report the wrong thing.  Each test runs
+ * its start in a bounded subprocess (see run_bounded): a regression that
+ * hangs fails after BOUND_S seconds instead of blocking the suite, and
+ * whatever the subprocess changes (limits, namespaces, seccomp filters)
+ * dies with it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "support.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* How long a bounded subprocess may take before it counts as hung. */
+#define BOUND_S	      10
+#define BOUND_POLL_MS 10
+#define MAX_FILTER    256
+
+/* ---- a bounded subprocess ---- */
+
+/* What the body of a bounded subprocess saw. */
+struct outcome {
+	int32_t setup_err; /* errno of the body's own preparation; 0 = none */
+	int32_t pid;	   /* cfe_start's result */
+	struct cfe_error err;
+	int32_t reaped;	  /* a returned pid was waited for */
+	int32_t no_child; /* at the end, waitpid(-1) said ECHILD */
+	int32_t timed_out;
+};
+
+typedef void (*body_fn)(const void *arg, struct outcome *out);
+
+/* Start c and reap what it returned; then no child may be left. */
+static void start_and_reap(const struct cfe_config *c, struct outcome *out)
+{
+	out->pid = cfe_start(c, &out->err, NULL);
+	if (out->pid > 0)
+		out->reaped = waitpid(out->pid, NULL, __WALL) == out->pid;
+	out->no_child = waitpid(-1, NULL, WNOHANG | __WALL) == -1 && errno == ECHILD;
+}
+
+/* The keeper: runs body in a child that is pid 1 of a new pid namespace
+ * (with a mount namespace and /proc of its own), so that killing it on a
+ * timeout kills whatever the start left behind; relays its outcome (or a
+ * timeout) on report_fd. */
+static __attribute__((noreturn)) void keeper_main(body_fn body, const void *arg, int report_fd)
+{
+	const struct timespec poll_interval = {.tv_sec = 0, .tv_nsec = BOUND_POLL_MS * 1000000L};
+	struct outcome out = {0};
+	pid_t h;
+
+	if (unshare(CLONE_NEWPID) != 0) {
+		out.setup_err = errno;
+		_exit(write(report_fd, &out, sizeof(out)) == (ssize_t)sizeof(out) ? 0 : 1);
+	}
+	h = fork();
+	if (h == 0) {
+		/* Our own /proc, where /proc/PID of our children (their id maps,
+		 * say) is theirs. */
+		if (unshare(CLONE_NEWNS) != 0 ||
+		    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+			out.setup_err = errno;
+		else
+			body(arg, &out);
+		_exit(write(report_fd, &out, sizeof(out)) == (ssize_t)sizeof(out) ? 0 : 1);
+	}
+	for (long waited = 0; h > 0; waited += BOUND_POLL_MS) {
+		if (waitpid(h, NULL, WNOHANG) == h)
+			_exit(0);
+		if (waited >= BOUND_S * 1000L)
+			break;
+		nanosleep(&poll_interval, NULL);
+	}
+	if (h > 0) {
+		kill(h, SIGKILL);
+		waitpid(h, NULL, 0);
+	}
+	out.setup_err = h < 0 ? errno : 0;
+	out.timed_out = h > 0;
+	_exit(write(report_fd, &out, sizeof(out)) == (ssize_t)sizeof(out) ? 0 : 1);
+}
+
+static void run_bounded(body_fn body, const void *arg, struct outcome *out)
+{
+	int fds[2];
+	int status;
+	ssize_t n;
+	pid_t keeper;
+
+	memset(out, 0, sizeof(*out));
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	keeper = fork();
+	assert_true(keeper >= 0);
+	if (keeper == 0) {
+		close(fds[0]);
+		keeper_main(body, arg, fds[1]);
+	}
+	close(fds[1]);
+	n = read(fds[0], out, sizeof(*out));
+	close(fds[0]);
+	assert_int_equal(waitpid(keeper, &status, 0), keeper);
+	assert_int_equal(n, sizeof(*out));
+	if (out->timed_out)
+		fail_msg("the start did not return within %d s", BOUND_S);
+	if (out->setup_err != 0)
+		fail_msg("subprocess setup: %s", strerror(out->setup_err));
+}
+
+/* The start failed with exactly this record and left no child. */
+static void expect_failed_start(const struct outcome *out, int err_no, uint32_t location)
+{
+	if (out->pid != -1 || out->err.err_no != err_no || out->err.location != location ||
+	    out->err.index != 0)
+		fail_msg("start returned %d with {%s, %s, %d}; want -1 with {%s, %s, 0}", out->pid,
+			 strerror(out->err.err_no), cfe_location_name(out->err.location),
+			 out->err.index, strerror(err_no), cfe_location_name(location));
+	assert_false(out->reaped);
+	assert_true(out->no_child);
+}
+
+/* ---- configurations ---- */
+
+/* argv {probe, args...}: the probe exits at once with --exit 0. */
+static const char *const *probe_exit_argv(void)
+{
+	static const char *args[3];
+
+	args[0] = probe_path();
+	args[1] = "--exit";
+	args[2] = "0";
+	return args;
+}
+
+static struct cfe_config exiting_probe(void)
+{
+	struct cfe_config c = probe_config();
+
+	c.args = probe_exit_argv();
+	c.args_len = 3;
+	return c;
+}
+
+static int32_t accept_start(void *context, int32_t pid)
+{
+	(void)context;
+	(void)pid;
+	return 0;
+}
+
+/* The classic BPF of a filter: default_action for every system call but
+ * those in nrs, which get rule_action.  Returns the instruction count. */
+static uint32_t build_filter(uint32_t default_action, uint32_t rule_action, const int *nrs,
+			     size_t n, struct cfe_bpf_insn *out, size_t cap)
+{
+	scmp_filter_ctx ctx = seccomp_init(default_action);
+	int fd = memfd_create("filter", MFD_CLOEXEC);
+	ssize_t len;
+
+	assert_non_null(ctx);
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(seccomp_rule_add(ctx, rule_action, nrs[i], 0), 0);
+	assert_int_equal(seccomp_export_bpf(ctx, fd), 0);
+	seccomp_release(ctx);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	len = read(fd, out, cap * sizeof(*out));
+	close(fd);
+	assert_true(len > 0 && (size_t)len < cap * sizeof(*out));
+	return (uint32_t)((size_t)len / sizeof(*out));
+}
+
+/* ---- 1: a filter that refuses the child's exit ---- */
+
+/* No core file of the test's memory, whatever the caller's limit. */
+static int no_core_dumps(void)
+{
+	const struct rlimit none = {0, 0};
+
+	return setrlimit(RLIMIT_CORE, &none) == 0 ? 0 : errno;
+}
+
+static void start_with_config(const void *arg, struct outcome *out)
+{
+	out->setup_err = no_core_dumps();
+	if (out->setup_err == 0)
+		start_and_reap(arg, out);
+}
+
+/* Once the filter is loaded every system call fails with EPERM, exit_group
+ * and exit included: the child's execve fails, and so does its exit. */
+static void expect_execve_refused_by_filter(struct cfe_config *c, int err_no)
+{
+	struct outcome out;
+
+	run_bounded(start_with_config, c, &out);
+	expect_failed_start(&out, err_no, CFE_LOC_EXECVE);
+}
+
+static void test_filter_refusing_everything(void **state)
+{
+	static const struct cfe_bpf_insn refuse_all[] = {
+	    {.code = BPF_RET | BPF_K, .k = SECCOMP_RET_ERRNO | EPERM}};
+	struct cfe_config c = exiting_probe();
+
+	(void)state;
+	require_root();
+	c.seccomp = refuse_all;
+	c.seccomp_len = ARRAY_LEN(refuse_all);
+	/* CLONE_VFORK: nothing to do before the exec. */
+	expect_execve_refused_by_filter(&c, EPERM);
+	/* A handshake: the parent writes the id maps and waits on the socket. */
+	c.clone_flags = CLONE_NEWUSER;
+	expect_execve_refused_by_filter(&c, EPERM);
+	/* The callback, with the filter loaded after it. */
+	c.clone_flags = 0;
+	c.flags = CFE_FLAG_UNSHARE_CGROUP_AFTER_SYNC;
+	c.sync_fn = accept_start;
+	expect_execve_refused_by_filter(&c, EPERM);
+}
+
+static void test_filter_refusing_execve_and_exit(void **state)
+{
+	const int refused[] = {SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(exit_group),
+			       SCMP_SYS(exit)};
+	struct cfe_bpf_insn filter[MAX_FILTER];
+	struct cfe_config c = exiting_probe();
+
+	(void)state;
+	require_root();
+	c.seccomp = filter;
+	c.seccomp_len = build_filter(SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(ENOENT), refused,
+				     ARRAY_LEN(refused), filter, MAX_FILTER);
+	expect_execve_refused_by_filter(&c, ENOENT);
+	c.sync_fn = accept_start;
+	expect_execve_refused_by_filter(&c, ENOENT);
+}
+
+const struct CMUnitTest harden_tests[] = {
+    cmocka_unit_test(test_filter_refusing_everything),
+    cmocka_unit_test(test_filter_refusing_execve_and_exit),
+};
+const size_t harden_tests_len = sizeof(harden_tests) / sizeof(harden_tests[0]);
