@@ -9,15 +9,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,7 +51,9 @@ struct outcome {
 	struct cfe_error err;
 	int32_t reaped;	  /* a returned pid was waited for */
 	int32_t no_child; /* at the end, waitpid(-1) said ECHILD */
+	int32_t seen;	  /* what the body observed, test-specific */
 	int32_t timed_out;
+	int32_t killed_by; /* the body died by this signal before reporting */
 };
 
 typedef void (*body_fn)(const void *arg, struct outcome *out);
@@ -88,8 +94,13 @@ static __attribute__((noreturn)) void keeper_main(body_fn body, const void *arg,
 		_exit(write(report_fd, &out, sizeof(out)) == (ssize_t)sizeof(out) ? 0 : 1);
 	}
 	for (long waited = 0; h > 0; waited += BOUND_POLL_MS) {
-		if (waitpid(h, NULL, WNOHANG) == h)
-			_exit(0);
+		int status;
+
+		/* A body that wrote its outcome exited; this one comes after. */
+		if (waitpid(h, &status, WNOHANG) == h) {
+			out.killed_by = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+			_exit(write(report_fd, &out, sizeof(out)) == (ssize_t)sizeof(out) ? 0 : 1);
+		}
 		if (waited >= BOUND_S * 1000L)
 			break;
 		nanosleep(&poll_interval, NULL);
@@ -125,6 +136,8 @@ static void run_bounded(body_fn body, const void *arg, struct outcome *out)
 	assert_int_equal(n, sizeof(*out));
 	if (out->timed_out)
 		fail_msg("the start did not return within %d s", BOUND_S);
+	if (out->killed_by != 0)
+		fail_msg("the subprocess was killed by signal %d", out->killed_by);
 	if (out->setup_err != 0)
 		fail_msg("subprocess setup: %s", strerror(out->setup_err));
 }
@@ -170,19 +183,13 @@ static int32_t accept_start(void *context, int32_t pid)
 	return 0;
 }
 
-/* The classic BPF of a filter: default_action for every system call but
- * those in nrs, which get rule_action.  Returns the instruction count. */
-static uint32_t build_filter(uint32_t default_action, uint32_t rule_action, const int *nrs,
-			     size_t n, struct cfe_bpf_insn *out, size_t cap)
+/* ctx as classic BPF in out; releases ctx.  Returns the instruction count. */
+static uint32_t export_filter(scmp_filter_ctx ctx, struct cfe_bpf_insn *out, size_t cap)
 {
-	scmp_filter_ctx ctx = seccomp_init(default_action);
 	int fd = memfd_create("filter", MFD_CLOEXEC);
 	ssize_t len;
 
-	assert_non_null(ctx);
 	assert_true(fd >= 0);
-	for (size_t i = 0; i < n; i++)
-		assert_int_equal(seccomp_rule_add(ctx, rule_action, nrs[i], 0), 0);
 	assert_int_equal(seccomp_export_bpf(ctx, fd), 0);
 	seccomp_release(ctx);
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
@@ -190,6 +197,19 @@ static uint32_t build_filter(uint32_t default_action, uint32_t rule_action, cons
 	close(fd);
 	assert_true(len > 0 && (size_t)len < cap * sizeof(*out));
 	return (uint32_t)((size_t)len / sizeof(*out));
+}
+
+/* A filter with default_action for every system call but those in nrs,
+ * which get rule_action. */
+static uint32_t build_filter(uint32_t default_action, uint32_t rule_action, const int *nrs,
+			     size_t n, struct cfe_bpf_insn *out, size_t cap)
+{
+	scmp_filter_ctx ctx = seccomp_init(default_action);
+
+	assert_non_null(ctx);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(seccomp_rule_add(ctx, rule_action, nrs[i], 0), 0);
+	return export_filter(ctx, out, cap);
 }
 
 /* ---- 1: a filter that refuses the child's exit ---- */
@@ -258,8 +278,130 @@ static void test_filter_refusing_execve_and_exit(void **state)
 	expect_execve_refused_by_filter(&c, ENOENT);
 }
 
+/* ---- 2: the arena's guard page refused ---- */
+
+/* Where the start's one mprotect(PROT_NONE) was aimed: the arena's base. */
+static _Atomic(void *) guard_target;
+
+/* Answers the one notification of the filter below: the mprotect does not
+ * run and fails with ENOMEM, as with vm.max_map_count reached; its address
+ * is noted first.  (cfe_start blocks every signal around the mprotect, so
+ * a SIGSYS handler could not do this.) */
+static void *refuse_guard_page(void *arg)
+{
+	int listener = *(const int *)arg;
+	struct seccomp_notif_sizes sizes;
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0)
+		return NULL;
+	req = calloc(1, sizes.seccomp_notif > sizeof(*req) ? sizes.seccomp_notif : sizeof(*req));
+	resp = calloc(1, sizes.seccomp_notif_resp > sizeof(*resp) ? sizes.seccomp_notif_resp
+								  : sizeof(*resp));
+	if (req != NULL && resp != NULL && ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) == 0) {
+		guard_target = (void *)(uintptr_t)req->data.args[0];
+		resp->id = req->id;
+		resp->error = -ENOMEM;
+		ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
+	}
+	free(req);
+	free(resp);
+	return NULL;
+}
+
+#define SENTINEL_BYTE 0x5a
+
+/* The clone hook runs after the failed arena was unmapped and before the
+ * start releases what it holds: map a page of ours where it was. */
+static void map_sentinel(void *context)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *at = guard_target;
+	char *p;
+
+	(void)context;
+	if (at == NULL)
+		return;
+	p = mmap(at, (size_t)page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == at)
+		memset(p, SENTINEL_BYTE, (size_t)page);
+}
+
+/* 1 when the sentinel page is still mapped and holds its bytes. */
+static int sentinel_intact(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	const unsigned char *p = guard_target;
+	unsigned char resident;
+
+	if (p == NULL || mincore((void *)p, (size_t)page, &resident) != 0)
+		return 0;
+	for (long i = 0; i < page; i++)
+		if (p[i] != SENTINEL_BYTE)
+			return 0;
+	return 1;
+}
+
+struct guard_case {
+	const struct cfe_config *config;
+	const struct sock_fprog *filter;
+};
+
+static void start_with_guard_refused(const void *arg, struct outcome *out)
+{
+	const struct guard_case *g = arg;
+	pthread_t supervisor;
+	int listener;
+
+	listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				SECCOMP_FILTER_FLAG_NEW_LISTENER, g->filter);
+	if (listener < 0) {
+		out->setup_err = errno;
+		return;
+	}
+	/* It inherits the filter, but makes no mprotect(PROT_NONE). */
+	out->setup_err = pthread_create(&supervisor, NULL, refuse_guard_page, &listener);
+	if (out->setup_err != 0)
+		return;
+	start_and_reap(g->config, out);
+	out->seen = sentinel_intact();
+	pthread_join(supervisor, NULL);
+	close(listener);
+}
+
+/* The guard page's mprotect fails (ENOMEM): the arena is unmapped once,
+ * and what is mapped at its address afterwards is not the start's to
+ * unmap. */
+static void test_guard_page_refused(void **state)
+{
+	struct cfe_bpf_insn filter[MAX_FILTER];
+	struct sock_fprog prog;
+	struct cfe_config c = exiting_probe();
+	struct guard_case g = {.config = &c, .filter = &prog};
+	struct outcome out;
+	scmp_filter_ctx ctx;
+
+	(void)state;
+	require_root();
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	assert_non_null(ctx);
+	assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mprotect), 1,
+					  SCMP_A2(SCMP_CMP_EQ, PROT_NONE)),
+			 0);
+	prog.len = (unsigned short)export_filter(ctx, filter, MAX_FILTER);
+	prog.filter = (struct sock_filter *)filter;
+	c.clone_hook = map_sentinel;
+	run_bounded(start_with_guard_refused, &g, &out);
+	expect_failed_start(&out, ENOMEM, CFE_LOC_NONE);
+	if (!out.seen)
+		fail_msg("the page mapped where the failed arena was is gone");
+}
+
 const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_filter_refusing_everything),
     cmocka_unit_test(test_filter_refusing_execve_and_exit),
+    cmocka_unit_test(test_guard_page_refused),
 };
 const size_t harden_tests_len = sizeof(harden_tests) / sizeof(harden_tests[0]);

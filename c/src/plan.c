@@ -164,21 +164,27 @@ int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, const stru
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct bump measure = {.base = NULL, .used = 0};
 	struct bump fill;
+	void *base;
 
+	a->base = NULL;
 	plan_fill(&measure, c, fds, sigmask);
 	a->stack_size = CHILD_STACK_SIZE;
 	a->size = page + a->stack_size + ((measure.used + page - 1) & ~(page - 1));
-	a->base = mmap(NULL, a->size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (a->base == MAP_FAILED)
+	base = mmap(NULL, a->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+		    -1, 0);
+	if (base == MAP_FAILED)
 		return errno;
-	/* A child that overflows its stack must fault, not scribble on ours. */
-	if (mprotect(a->base, page, PROT_NONE) != 0) {
+	/* A child that overflows its stack must fault, not scribble on ours.
+	 * On failure the range is unmapped here and a->base stays NULL: by
+	 * the time cfe_arena_destroy runs, the address may be someone
+	 * else's mapping. */
+	if (mprotect(base, page, PROT_NONE) != 0) {
 		int err = errno;
 
-		munmap(a->base, a->size);
+		munmap(base, a->size);
 		return err;
 	}
+	a->base = base;
 	a->stack = (char *)a->base + page;
 	fill = (struct bump){.base = (char *)a->stack + a->stack_size, .used = 0};
 	a->plan = (struct cfe_child_plan *)fill.base;
