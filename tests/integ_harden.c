@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -399,9 +400,105 @@ static void test_guard_page_refused(void **state)
 		fail_msg("the page mapped where the failed arena was is gone");
 }
 
+/* ---- 3: the caller's dumpable flag ---- */
+
+/* fs.suid_dumpable: what a child's setuid sets the shared flag to. */
+static int read_suid_dumpable(void)
+{
+	FILE *f = fopen("/proc/sys/fs/suid_dumpable", "re");
+	int v = -1;
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &v), 1);
+	fclose(f);
+	return v;
+}
+
+struct dumpable_case {
+	int before; /* the flag before the start */
+	int set_in_callback;
+};
+
+static int32_t set_dumpable_in_callback(void *context, int32_t pid)
+{
+	const struct dumpable_case *d = context;
+
+	(void)pid;
+	return prctl(PR_SET_DUMPABLE, (unsigned long)d->set_in_callback, 0, 0, 0) == 0 ? 0 : EIO;
+}
+
+/* A credential start whose callback sets the flag; seen = the flag after. */
+static void start_setting_dumpable(const void *arg, struct outcome *out)
+{
+	const struct dumpable_case *d = arg;
+	struct cfe_config c = exiting_probe();
+
+	if (prctl(PR_SET_DUMPABLE, (unsigned long)d->before, 0, 0, 0) != 0) {
+		out->setup_err = errno;
+		return;
+	}
+	c.flags = CFE_FLAG_CREDENTIAL;
+	c.uid = 65534;
+	c.gid = 65534;
+	c.sync_fn = set_dumpable_in_callback;
+	c.sync_context = (void *)d;
+	out->pid = cfe_start(&c, &out->err, NULL);
+	out->seen = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	if (out->pid > 0)
+		out->reaped = waitpid(out->pid, NULL, __WALL) == out->pid;
+	out->no_child = waitpid(-1, NULL, WNOHANG | __WALL) == -1 && errno == ECHILD;
+}
+
+static void expect_dumpable_after(const struct dumpable_case *d, int want)
+{
+	struct outcome out;
+
+	run_bounded(start_setting_dumpable, d, &out);
+	if (out.pid < 0)
+		fail_msg("start failed: {%s, %s}", strerror(out.err.err_no),
+			 cfe_location_name(out.err.location));
+	assert_true(out.reaped);
+	assert_true(out.no_child);
+	if (out.seen != want)
+		fail_msg("dumpable %d before, %d set by the callback: %d after, want %d", d->before,
+			 d->set_in_callback, out.seen, want);
+}
+
+/* The child's setuid leaves suid_dumpable (0 here); a callback that sets
+ * something else made its choice, which the release must not undo. */
+static void test_dumpable_raised_by_callback_stays(void **state)
+{
+	const struct dumpable_case d = {.before = 0, .set_in_callback = 1};
+
+	(void)state;
+	require_root();
+	if (read_suid_dumpable() == 1) {
+		fprintf(stderr, "skipped: fs.suid_dumpable is 1, a child's setuid leaves 1 too\n");
+		skip();
+	}
+	expect_dumpable_after(&d, 1);
+}
+
+/* The callback's 0 sticks where a child's setuid leaves something else. */
+static void test_dumpable_cleared_by_callback_stays(void **state)
+{
+	const struct dumpable_case d = {.before = 1, .set_in_callback = 0};
+
+	(void)state;
+	require_root();
+	if (read_suid_dumpable() == 0) {
+		fprintf(stderr, "skipped: fs.suid_dumpable is 0, the caller's 0 cannot be told "
+				"from the one a child's setuid leaves\n");
+		skip();
+	}
+	expect_dumpable_after(&d, 0);
+}
+
 const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_filter_refusing_everything),
     cmocka_unit_test(test_filter_refusing_execve_and_exit),
     cmocka_unit_test(test_guard_page_refused),
+    cmocka_unit_test(test_dumpable_raised_by_callback_stays),
+    cmocka_unit_test(test_dumpable_cleared_by_callback_stays),
 };
 const size_t harden_tests_len = sizeof(harden_tests) / sizeof(harden_tests[0]);

@@ -293,6 +293,16 @@ struct cfe_pending;
  * that cannot be duplicated (closed, say), which is CFE_LOC_DUP3 as if the
  * child had failed to move it.
  *
+ * With CFE_FLAG_CREDENTIAL the child's setuid, in the memory it shares
+ * with the caller, sets the caller's PR_GET_DUMPABLE flag to the
+ * fs.suid_dumpable sysctl until the child has exec'd or died (nobody may
+ * attach to it meanwhile).  Once the last such start of the process is
+ * over, the flag is restored to its value before the first, if it still
+ * holds that sysctl value; a value the caller set meanwhile stays.  A
+ * caller's write of the sysctl's own value (PR_SET_DUMPABLE 0 where it is
+ * 0, the default) cannot be told from the child's and is undone: clear the
+ * flag before the start or after the last one instead.
+ *
  * A failed child ends even under a seccomp filter that refuses exit_group
  * and exit: it then dies by a fault (SIGILL, SIGTRAP on aarch64; its core
  * limit lowered to 0 first where the filter allows), and the start still

@@ -198,7 +198,15 @@ CFE_HIDDEN long cfe_clone(const struct cfe_arena *a, uint64_t ns_flags, int vfor
 CFE_HIDDEN void cfe_dumpable_hold(void);
 
 /* Call once that child has exec'd or died; the last release restores the
- * flag the process had at the first hold. */
+ * flag the process had at the first hold, unless the caller changed it
+ * meanwhile (see cfe_dumpable_restore_value). */
 CFE_HIDDEN void cfe_dumpable_release(void);
+
+/* The last release's rule: the value to set, or -1 to leave the flag as it
+ * is.  saved is the flag at the first hold, left_by_child what a child's
+ * credential change sets it to (fs.suid_dumpable), now its value at the
+ * release.  Only a flag that still holds left_by_child is restored: any
+ * other value was the caller's choice. */
+CFE_HIDDEN int cfe_dumpable_restore_value(int saved, int left_by_child, int now);
 
 #endif
