@@ -1039,6 +1039,80 @@ static void test_arena_largest_config(void **state)
 	free(groups);
 }
 
+/* The two runs of one string through the arena's copier: measured as
+ * first, copied after it became second, into a buffer whose bytes past the
+ * measured size must stay untouched.  Returns the copy. */
+#define BUMP_CANARY 0xa5
+static const char *bump_twice(const char *first, const char *second, size_t max, char *buf,
+			      size_t cap, size_t *measured)
+{
+	size_t lens[1];
+	struct cfe_bump measure = {.lens = lens, .lens_cap = 1};
+	struct cfe_bump fill = {.base = buf, .lens = lens, .lens_cap = 1};
+	const char *copy;
+
+	memset(buf, BUMP_CANARY, cap);
+	assert_null(cfe_bump_strdup(&measure, first, max));
+	assert_true(measure.used < cap);
+	copy = cfe_bump_strdup(&fill, second, max);
+	assert_int_equal(fill.used, measure.used);
+	for (size_t i = measure.used; i < cap; i++)
+		if ((unsigned char)buf[i] != BUMP_CANARY)
+			fail_msg("byte %zu past the %zu measured was written", i, measure.used);
+	*measured = measure.used;
+	return copy;
+}
+
+/* A string the caller changes between the measuring and the copying run
+ * (another thread, say) is copied with the length first measured: longer,
+ * it is cut and still NUL-terminated; shorter, it is copied up to its NUL
+ * and padded. */
+static void test_arena_string_changed_between_runs(void **state)
+{
+	char buf[64];
+	size_t measured;
+	const char *copy;
+
+	(void)state;
+	copy = bump_twice("/short", "/a/much/longer/target", CFE_PATH_MAX - 1, buf, sizeof(buf),
+			  &measured);
+	assert_int_equal(measured, sizeof("/short"));
+	assert_string_equal(copy, "/a/muc");
+
+	copy = bump_twice("/a/longer/one", "/a", SIZE_MAX, buf, sizeof(buf), &measured);
+	assert_int_equal(measured, sizeof("/a/longer/one"));
+	assert_string_equal(copy, "/a");
+	for (size_t i = 2; i < measured; i++)
+		assert_int_equal(copy[i], '\0');
+
+	copy = bump_twice(NULL, "/now/set", SIZE_MAX, buf, sizeof(buf), &measured);
+	assert_int_equal(measured, 0);
+	assert_null(copy);
+
+	copy = bump_twice("/was/set", NULL, SIZE_MAX, buf, sizeof(buf), &measured);
+	assert_int_equal(measured, sizeof("/was/set"));
+	assert_string_equal(copy, "");
+}
+
+/* A target that grew past what config.c checked is cut at
+ * CFE_PATH_MAX - 1 bytes: the child's buffer holds it. */
+static void test_arena_target_bounded(void **state)
+{
+	char *longer = path_of_length(CFE_PATH_MAX + 100);
+	char *buf = malloc(2 * CFE_PATH_MAX);
+	size_t measured;
+	const char *copy;
+
+	(void)state;
+	assert_non_null(buf);
+	copy = bump_twice(longer, longer, CFE_PATH_MAX - 1, buf, 2 * CFE_PATH_MAX, &measured);
+	assert_int_equal(measured, CFE_PATH_MAX);
+	assert_int_equal(strlen(copy), CFE_PATH_MAX - 1);
+	assert_memory_equal(copy, longer, CFE_PATH_MAX - 1);
+	free(buf);
+	free(longer);
+}
+
 /* Whether [start, end) is mapped with exactly perms ("---p", "rw-p"). */
 static int range_has_perms(uintptr_t start, uintptr_t end, const char *perms)
 {
@@ -1156,5 +1230,7 @@ const struct CMUnitTest config_tests[] = {
     cmocka_unit_test(test_arena_largest_config),
     cmocka_unit_test(test_arena_guard_page),
     cmocka_unit_test(test_arena_setgroups_rule),
+    cmocka_unit_test(test_arena_string_changed_between_runs),
+    cmocka_unit_test(test_arena_target_bounded),
 };
 const size_t config_tests_len = sizeof(config_tests) / sizeof(config_tests[0]);

@@ -139,14 +139,15 @@ static CFE_CHILD_CODE void child_setup_fds(const struct cfe_child_plan *p)
 }
 
 /* mkdir each parent of target (and target itself, or with make_nod an
- * empty file in its place); existing ones are fine. */
+ * empty file in its place); existing ones are fine.  The plan's copy of
+ * target fits in path; the bound holds whatever it holds. */
 static CFE_CHILD_CODE long make_mount_point(const struct cfe_mount *m)
 {
 	char path[CFE_PATH_MAX];
 	size_t len = 0;
 	long r;
 
-	while (m->target[len] != '\0') {
+	while (len < CFE_PATH_MAX - 1 && m->target[len] != '\0') {
 		path[len] = m->target[len];
 		len++;
 	}

@@ -163,6 +163,26 @@ struct cfe_child_plan {
 	struct cfe_error *error;
 };
 
+/* A bump allocator run twice over the same code: once with base NULL to
+ * measure, once to copy into base.  Each string is measured once, in the
+ * first run, which records its length in lens (lens_cap of them, in
+ * order); the second copies that length, so a caller's string that changes
+ * in between can neither overflow the arena nor lose its NUL. */
+struct cfe_bump {
+	char *base;
+	size_t used;
+	size_t *lens;
+	size_t lens_cap;
+	size_t strings; /* strings copied so far in this run */
+};
+
+/* The length lens records for a NULL string. */
+#define CFE_BUMP_NULL SIZE_MAX
+
+/* Reserve (first run) or make (second run) a NUL-terminated copy of at
+ * most max bytes of s; NULL for NULL, and in the first run. */
+CFE_HIDDEN const char *cfe_bump_strdup(struct cfe_bump *b, const char *s, size_t max);
+
 /* One mapping per start: a guard page, the child's stack, then the plan
  * and copies of everything it points to. */
 struct cfe_arena {
