@@ -22,6 +22,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -494,11 +495,84 @@ static void test_dumpable_cleared_by_callback_stays(void **state)
 	expect_dumpable_after(&d, 0);
 }
 
+/* ---- 5: files naming an fd the start itself creates ---- */
+
+/* Which closed number the configuration names. */
+enum new_fd {
+	NEW_FD_PARENT_END, /* files[2]: the lowest free fd, the socket's parent end */
+	NEW_FD_CHILD_END,  /* files[2]: the next one, the socket's child end */
+	NEW_FD_EXEC,	   /* exec_fd: the socket's child end */
+	NEW_FD_PARKED,	   /* files[1]: where the parked copy of files[3] goes */
+};
+
+/* The numbers the start will give its new fds are the lowest free ones:
+ * open the same kind of fds, note their numbers, close them, and name
+ * them in the configuration.  The caller could not know them; they are
+ * closed when cfe_start is called, and must be refused as such. */
+static void start_naming_new_fd(const void *arg, struct outcome *out)
+{
+	const enum new_fd kind = *(const enum new_fd *)arg;
+	int32_t files[4] = {0, 1, 2, 0};
+	struct cfe_config c = exiting_probe();
+	int sv[2];
+
+	if (kind == NEW_FD_PARKED) {
+		/* CLONE_VFORK: no socket, only the copy of fd 0 above files. */
+		int parked = fcntl(0, F_DUPFD_CLOEXEC, 4);
+
+		if (parked < 0) {
+			out->setup_err = errno;
+			return;
+		}
+		close(parked);
+		files[1] = parked;
+		c.files = files;
+		c.files_len = 4;
+		start_and_reap(&c, out);
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		out->setup_err = errno;
+		return;
+	}
+	close(sv[0]);
+	close(sv[1]);
+	if (kind == NEW_FD_EXEC)
+		c.exec_fd = sv[1];
+	else
+		files[2] = kind == NEW_FD_PARENT_END ? sv[0] : sv[1];
+	c.files = files;
+	c.files_len = 3;
+	c.sync_fn = accept_start;
+	start_and_reap(&c, out);
+}
+
+static void expect_new_fd_refused(enum new_fd kind, uint32_t location)
+{
+	struct outcome out;
+
+	run_bounded(start_naming_new_fd, &kind, &out);
+	expect_failed_start(&out, EBADF, location);
+}
+
+static void test_files_naming_new_fds(void **state)
+{
+	(void)state;
+	require_root();
+	expect_new_fd_refused(NEW_FD_PARENT_END, CFE_LOC_DUP3);
+	expect_new_fd_refused(NEW_FD_CHILD_END, CFE_LOC_DUP3);
+	expect_new_fd_refused(NEW_FD_PARKED, CFE_LOC_DUP3);
+	/* At or above files_len exec_fd is not copied: the child would have
+	 * failed at its execveat. */
+	expect_new_fd_refused(NEW_FD_EXEC, CFE_LOC_EXECVE);
+}
+
 const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_filter_refusing_everything),
     cmocka_unit_test(test_filter_refusing_execve_and_exit),
     cmocka_unit_test(test_guard_page_refused),
     cmocka_unit_test(test_dumpable_raised_by_callback_stays),
     cmocka_unit_test(test_dumpable_cleared_by_callback_stays),
+    cmocka_unit_test(test_files_naming_new_fds),
 };
 const size_t harden_tests_len = sizeof(harden_tests) / sizeof(harden_tests[0]);

@@ -290,8 +290,16 @@ struct cfe_pending;
  * CFE_LOC_NONE: EINVAL for an invalid configuration, E2BIG for an unknown
  * non-zero tail, ENAMETOOLONG for a mount target that is too long, or the
  * errno of a failed resource allocation; except an fd of files or exec_fd
- * that cannot be duplicated (closed, say), which is CFE_LOC_DUP3 as if the
- * child had failed to move it.
+ * that cannot be duplicated, which is CFE_LOC_DUP3 as if the child had
+ * failed to move it.
+ *
+ * Every fd of files (but one already at its place, files[i] == i, which
+ * the child's fcntl checks) and exec_fd must be open when cfe_start is
+ * called.  A closed one is refused before the start opens anything, with
+ * EBADF at CFE_LOC_DUP3, or at CFE_LOC_EXECVE for an exec_fd at or above
+ * files_len (what the child would have reported): its number could
+ * otherwise be that of an fd the start creates (its socket, a copy), which
+ * the child would hand to the program.
  *
  * With CFE_FLAG_CREDENTIAL the child's setuid, in the memory it shares
  * with the caller, sets the caller's PR_GET_DUMPABLE flag to the

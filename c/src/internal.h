@@ -85,10 +85,12 @@ struct cfe_fds {
 	uint32_t parked_len;
 };
 
-/* Create the sync socket (when with_socket) and the copies.  Returns 0 or
- * an errno, with nothing left open on failure; *location (when not NULL)
- * then says where: CFE_LOC_DUP3 for a copy, as if the child had failed to
- * move that fd (a closed fd in files, say), else CFE_LOC_NONE. */
+/* Check that the caller's fds are open, then create the sync socket (when
+ * with_socket) and the copies.  Returns 0 or an errno, with nothing left
+ * open on failure; *location (when not NULL) then says where: for a closed
+ * fd, the child's step that would have failed with it (CFE_LOC_DUP3, or
+ * CFE_LOC_EXECVE for an exec_fd that is not copied); CFE_LOC_DUP3 for a
+ * copy that fails; else CFE_LOC_NONE. */
 CFE_HIDDEN int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket,
 			    uint32_t *location);
 
