@@ -24,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -567,6 +568,50 @@ static void test_files_naming_new_fds(void **state)
 	expect_new_fd_refused(NEW_FD_EXEC, CFE_LOC_EXECVE);
 }
 
+/* ---- 6: host names without a UTS namespace ---- */
+
+/* Names the start's child must not set: the body runs in a UTS namespace
+ * of its own first, so a regression renames only that. */
+static void start_naming_host(const void *arg, struct outcome *out)
+{
+	const struct cfe_config *c = arg;
+	struct utsname before, after;
+
+	if (unshare(CLONE_NEWUTS) != 0 || uname(&before) != 0) {
+		out->setup_err = errno;
+		return;
+	}
+	start_and_reap(c, out);
+	out->seen = uname(&after) == 0 && strcmp(before.nodename, after.nodename) == 0 &&
+		    strcmp(before.domainname, after.domainname) == 0;
+}
+
+static void expect_names_refused(const struct cfe_config *c)
+{
+	struct outcome out;
+
+	run_bounded(start_naming_host, c, &out);
+	if (!out.seen)
+		fail_msg("the caller's host or domain name changed");
+	expect_failed_start(&out, EINVAL, CFE_LOC_NONE);
+}
+
+static void test_host_names_need_uts_namespace(void **state)
+{
+	struct cfe_config c = exiting_probe();
+
+	(void)state;
+	require_root();
+	c.hostname = "cfe-harden-host";
+	expect_names_refused(&c);
+	c.hostname = NULL;
+	c.domainname = "cfe-harden-domain";
+	expect_names_refused(&c);
+	/* A user namespace of its own does not make the names its own. */
+	c.clone_flags = CLONE_NEWUSER | CLONE_NEWNS;
+	expect_names_refused(&c);
+}
+
 const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_filter_refusing_everything),
     cmocka_unit_test(test_filter_refusing_execve_and_exit),
@@ -574,5 +619,6 @@ const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_dumpable_raised_by_callback_stays),
     cmocka_unit_test(test_dumpable_cleared_by_callback_stays),
     cmocka_unit_test(test_files_naming_new_fds),
+    cmocka_unit_test(test_host_names_need_uts_namespace),
 };
 const size_t harden_tests_len = sizeof(harden_tests) / sizeof(harden_tests[0]);

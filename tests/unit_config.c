@@ -489,7 +489,7 @@ static void mounts_with_newns(struct cfe_config *c)
 {
 	c->mounts = one_mount;
 	c->mounts_len = 1;
-	c->clone_flags = CLONE_NEWNS;
+	c->clone_flags = CLONE_NEWNS | CLONE_NEWUTS; /* the full config names a host */
 }
 
 static void pivot_root_without_newns(struct cfe_config *c)
@@ -502,7 +502,7 @@ static void pivot_root_without_newns(struct cfe_config *c)
 static void pivot_root_with_newns(struct cfe_config *c)
 {
 	c->pivot_root = "/tmp";
-	c->clone_flags = CLONE_NEWNS;
+	c->clone_flags = CLONE_NEWNS | CLONE_NEWUTS; /* the full config names a host */
 }
 
 /* The child enters pivot_root before pivoting: a relative path would name
@@ -511,6 +511,26 @@ static void pivot_root_relative(struct cfe_config *c)
 {
 	c->pivot_root = "tmp/root";
 	c->clone_flags = CLONE_NEWNS;
+}
+
+static void names_without_newuts(struct cfe_config *c)
+{
+	c->hostname = "judge";
+	c->clone_flags = CFE_UNSHARE_FLAGS & ~(uint64_t)CLONE_NEWUTS;
+}
+
+static void domainname_without_newuts(struct cfe_config *c)
+{
+	c->hostname = NULL;
+	c->domainname = "example.org";
+	c->clone_flags = CFE_UNSHARE_FLAGS & ~(uint64_t)CLONE_NEWUTS;
+}
+
+static void names_with_newuts(struct cfe_config *c)
+{
+	c->hostname = "judge";
+	c->domainname = "example.org";
+	c->clone_flags |= CLONE_NEWUTS;
 }
 
 static void mounts_null_with_len(struct cfe_config *c)
@@ -545,7 +565,7 @@ static void mount_make_nod_one(struct cfe_config *c)
 {
 	c->mounts = mount_nod_one;
 	c->mounts_len = 1;
-	c->clone_flags = CLONE_NEWNS;
+	c->clone_flags = CLONE_NEWNS | CLONE_NEWUTS; /* the full config names a host */
 }
 
 /* Each refusal next to the nearest configuration that is accepted, so that
@@ -591,6 +611,9 @@ static const struct rule rules[] = {
     {"pivot_root without CLONE_NEWNS", pivot_root_without_newns, EINVAL},
     {"pivot_root with CLONE_NEWNS", pivot_root_with_newns, 0},
     {"pivot_root relative", pivot_root_relative, EINVAL},
+    {"hostname without CLONE_NEWUTS", names_without_newuts, EINVAL},
+    {"domainname without CLONE_NEWUTS", domainname_without_newuts, EINVAL},
+    {"names with CLONE_NEWUTS", names_with_newuts, 0},
     {"mounts NULL with len", mounts_null_with_len, EINVAL},
     {"mount target NULL", mount_target_null, EINVAL},
     {"mount pad", mount_pad_set, EINVAL},
@@ -1013,7 +1036,7 @@ static void test_arena_largest_config(void **state)
 	c.env_len = STRINGS;
 	c.mounts = mounts;
 	c.mounts_len = MOUNTS;
-	c.clone_flags = CLONE_NEWNS;
+	c.clone_flags = CLONE_NEWNS | CLONE_NEWUTS;
 	c.seccomp = filter;
 	c.seccomp_len = CFE_BPF_MAXINSNS;
 	c.groups = groups;

@@ -183,8 +183,12 @@ struct cfe_config {
 	/* Absolute path of the directory made the child's new read-only root
 	 * (tmpfs, mounts, pivot_root); needs CLONE_NEWNS. */
 	const char *pivot_root;
-	const char *hostname;	/* best effort, needs CLONE_NEWUTS */
-	const char *domainname; /* best effort, needs CLONE_NEWUTS */
+	/* Set in the child's new UTS namespace, failures ignored (as the
+	 * reference does); without CLONE_NEWUTS they would rename the
+	 * caller's machine, and are refused (EINVAL), unlike the reference,
+	 * which sets them there. */
+	const char *hostname;
+	const char *domainname;
 
 	/* With CLONE_NEWUSER: NULL writes "0 <euid> 1" / "0 <egid> 1". */
 	const struct cfe_id_map *uid_maps;

@@ -357,8 +357,8 @@ CFE_CHILD_CODE int cfe_child_main(void *arg)
 			fail(p, CFE_LOC_IOCTL, 0, r);
 	}
 	child_setup_mounts(p);
-	/* Best effort, as the reference: a sandbox without a new UTS
-	 * namespace simply keeps the host's names. */
+	/* Best effort, as the reference; only ever in our own UTS namespace
+	 * (config.c refuses names without one). */
 	if (p->hostname)
 		CFE_SYS(SYS_sethostname, p->hostname, p->hostname_len, 0, 0, 0, 0);
 	if (p->domainname)

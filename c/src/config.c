@@ -93,6 +93,10 @@ static int config_check(const struct cfe_config *c)
 	 * mount table: refuse rather than surprise. */
 	if ((c->mounts_len > 0 || c->pivot_root != NULL) && !(c->clone_flags & CLONE_NEWNS))
 		return EINVAL;
+	/* The names of a UTS namespace the child does not create are the
+	 * machine's (the caller's, at least): refuse rather than rename it. */
+	if ((c->hostname != NULL || c->domainname != NULL) && !(c->clone_flags & CLONE_NEWUTS))
+		return EINVAL;
 	/* The child would stop before its handshake, and the caller, who
 	 * does not know its pid yet, could never continue it. */
 	if ((c->flags & CFE_FLAG_STOP_BEFORE_SECCOMP) && c->sync_fn != NULL &&
