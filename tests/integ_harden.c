@@ -215,6 +215,13 @@ static uint32_t build_filter(uint32_t default_action, uint32_t rule_action, cons
 	return export_filter(ctx, out, cap);
 }
 
+/* A configuration started under a filter the starting process installs
+ * on itself first (as root, without no_new_privs): the child inherits it. */
+struct inherited_filter {
+	const struct cfe_config *config;
+	const struct sock_fprog *prog;
+};
+
 /* ---- 1: a filter that refuses the child's exit ---- */
 
 /* No core file of the test's memory, whatever the caller's limit. */
@@ -612,6 +619,41 @@ static void test_host_names_need_uts_namespace(void **state)
 	expect_names_refused(&c);
 }
 
+/* ---- 7: the cgroup namespace refused after the handshake ---- */
+
+static void start_under_inherited_filter(const void *arg, struct outcome *out)
+{
+	const struct inherited_filter *f = arg;
+
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, f->prog) != 0) {
+		out->setup_err = errno;
+		return;
+	}
+	start_and_reap(f->config, out);
+}
+
+static void test_cgroup_unshare_refused(void **state)
+{
+	const int refused[] = {SCMP_SYS(unshare)};
+	struct cfe_bpf_insn filter[MAX_FILTER];
+	struct cfe_config c = exiting_probe();
+	struct sock_fprog prog;
+	struct inherited_filter f = {.config = &c, .prog = &prog};
+	struct outcome out;
+
+	(void)state;
+	require_root();
+	prog.len = (unsigned short)build_filter(SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(EPERM), refused,
+						ARRAY_LEN(refused), filter, MAX_FILTER);
+	prog.filter = (struct sock_filter *)filter;
+	c.flags = CFE_FLAG_UNSHARE_CGROUP_AFTER_SYNC;
+	run_bounded(start_under_inherited_filter, &f, &out);
+	expect_failed_start(&out, EPERM, CFE_LOC_UNSHARE_CGROUP);
+	c.sync_fn = accept_start;
+	run_bounded(start_under_inherited_filter, &f, &out);
+	expect_failed_start(&out, EPERM, CFE_LOC_UNSHARE_CGROUP);
+}
+
 const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_filter_refusing_everything),
     cmocka_unit_test(test_filter_refusing_execve_and_exit),
@@ -620,5 +662,6 @@ const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_dumpable_cleared_by_callback_stays),
     cmocka_unit_test(test_files_naming_new_fds),
     cmocka_unit_test(test_host_names_need_uts_namespace),
+    cmocka_unit_test(test_cgroup_unshare_refused),
 };
 const size_t harden_tests_len = sizeof(harden_tests) / sizeof(harden_tests[0]);

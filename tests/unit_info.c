@@ -60,19 +60,20 @@ static const char *const go_location_names[] = {
     "execve",
     "sync_callback",
     "child_died",
+    "unshare_cgroup",
 };
 
 static void test_location_names(void **state)
 {
 	(void)state;
-	assert_int_equal(sizeof(go_location_names) / sizeof(go_location_names[0]), 35);
-	for (uint32_t i = 0; i < 35; i++)
+	assert_int_equal(sizeof(go_location_names) / sizeof(go_location_names[0]), 36);
+	for (uint32_t i = 0; i < 36; i++)
 		assert_string_equal(cfe_location_name(i), go_location_names[i]);
 }
 
 static void test_unknown_location_names(void **state)
 {
-	const uint32_t unknown[] = {35, 36, 64, 255, 256, 0x7fffffffu, 0x80000000u, UINT32_MAX};
+	const uint32_t unknown[] = {36, 37, 64, 255, 256, 0x7fffffffu, 0x80000000u, UINT32_MAX};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
@@ -117,6 +118,8 @@ static void test_location_numbers(void **state)
 	assert_int_equal(CFE_LOC_SYNC_READ, 31);
 	assert_int_equal(CFE_LOC_EXECVE, 32);
 	assert_int_equal(CFE_LOC_SYNC_CALLBACK, 33);
+	assert_int_equal(CFE_LOC_CHILD_DIED, 34);
+	assert_int_equal(CFE_LOC_UNSHARE_CGROUP, 35);
 	assert_string_equal(cfe_location_name(CFE_LOC_SETRLIMIT), "setrlimt");
 	assert_string_equal(cfe_location_name(CFE_LOC_EXECVE), "execve");
 }

@@ -222,7 +222,8 @@ struct cfe_config {
 /* The size of the first version of struct cfe_config. */
 #define CFE_CONFIG_SIZE_VER1 216u
 
-/* Where a start failed.  1..32 are the Go ErrorLocation values. */
+/* Where a start failed.  1..32 are the Go ErrorLocation values; 33 and
+ * up are this library's. */
 enum cfe_location {
 	CFE_LOC_NONE = 0, /* in the parent before a child existed */
 	CFE_LOC_CLONE = 1,
@@ -263,6 +264,10 @@ enum cfe_location {
 	 * killed by a signal (a seccomp filter's kill action, say).  err_no is
 	 * EPIPE, as the reference reports it. */
 	CFE_LOC_CHILD_DIED = 34,
+	/* With CFE_FLAG_UNSHARE_CGROUP_AFTER_SYNC, unshare(CLONE_NEWCGROUP)
+	 * failed.  The reference ignores this failure (the child would run
+	 * in the caller's cgroup namespace); this library reports it. */
+	CFE_LOC_UNSHARE_CGROUP = 35,
 };
 
 /* Why a start failed. */

@@ -273,10 +273,9 @@ static CFE_CHILD_CODE void child_report_ready(const struct cfe_child_plan *p)
 static CFE_CHILD_CODE void child_sync(const struct cfe_child_plan *p, int load_seccomp)
 {
 	char byte = 0;
+	long r;
 
 	if (p->has_sync) {
-		long r;
-
 		child_report_ready(p);
 		r = sys_read(p->sock, &byte, 1);
 		if (r == 0)
@@ -286,7 +285,11 @@ static CFE_CHILD_CODE void child_sync(const struct cfe_child_plan *p, int load_s
 	}
 	if (!flag(p, CFE_FLAG_UNSHARE_CGROUP_AFTER_SYNC))
 		return;
-	CFE_SYS(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0, 0);
+	/* Unlike the reference, which ignores it: a child asked to have a
+	 * cgroup namespace of its own must not run without one. */
+	r = CFE_SYS(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0, 0);
+	if (r < 0)
+		fail(p, CFE_LOC_UNSHARE_CGROUP, 0, r);
 	if (flag(p, CFE_FLAG_DROP_CAPS) || flag(p, CFE_FLAG_CREDENTIAL))
 		child_drop_caps(p);
 	if (load_seccomp && p->seccomp.len > 0)
