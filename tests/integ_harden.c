@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -654,6 +655,51 @@ static void test_cgroup_unshare_refused(void **state)
 	expect_failed_start(&out, EPERM, CFE_LOC_UNSHARE_CGROUP);
 }
 
+/* ---- 8: pivot_root onto "/" ---- */
+
+/* The body's root becomes a fresh tmpfs (in the mount namespace the keeper
+ * gave it), so that whatever a failed start leaves in "/" is in there:
+ * seen = 1 when no "/old_root" is left. */
+static void start_pivoting_onto_root(const void *arg, struct outcome *out)
+{
+	const char *pivot = arg;
+	struct cfe_config c = exiting_probe();
+	struct stat st;
+
+	if (mount("tmpfs", "/tmp", "tmpfs", 0, "mode=0755") != 0 || chroot("/tmp") != 0 ||
+	    chdir("/") != 0 || symlink("/", "/link") != 0) {
+		out->setup_err = errno;
+		return;
+	}
+	c.clone_flags = CLONE_NEWNS;
+	c.pivot_root = pivot;
+	start_and_reap(&c, out);
+	out->seen = lstat("/old_root", &st) != 0 && errno == ENOENT;
+}
+
+static void expect_pivot_onto_root_refused(const char *pivot, uint32_t location)
+{
+	struct outcome out;
+
+	run_bounded(start_pivoting_onto_root, pivot, &out);
+	if (!out.seen)
+		fail_msg("pivot_root \"%s\" left /old_root behind", pivot);
+	expect_failed_start(&out, EINVAL, location);
+}
+
+static void test_pivot_root_onto_root(void **state)
+{
+	static const char *const spellings[] = {"/", "//", "/.", "/..", "/./../", "///.//"};
+
+	(void)state;
+	require_root();
+	for (size_t i = 0; i < ARRAY_LEN(spellings); i++)
+		expect_pivot_onto_root_refused(spellings[i], CFE_LOC_NONE);
+	/* A link to "/" is only found out in the child, before it makes
+	 * anything: the tmpfs it mounted is not where it is. */
+	expect_pivot_onto_root_refused("/link", CFE_LOC_MOUNT_CHDIR);
+}
+
 const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_filter_refusing_everything),
     cmocka_unit_test(test_filter_refusing_execve_and_exit),
@@ -663,5 +709,6 @@ const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_files_naming_new_fds),
     cmocka_unit_test(test_host_names_need_uts_namespace),
     cmocka_unit_test(test_cgroup_unshare_refused),
+    cmocka_unit_test(test_pivot_root_onto_root),
 };
 const size_t harden_tests_len = sizeof(harden_tests) / sizeof(harden_tests[0]);

@@ -533,6 +533,24 @@ static void names_with_newuts(struct cfe_config *c)
 	c->clone_flags |= CLONE_NEWUTS;
 }
 
+static void pivot_root_slash(struct cfe_config *c)
+{
+	c->pivot_root = "/";
+	c->clone_flags |= CLONE_NEWNS;
+}
+
+static void pivot_root_slash_dots(struct cfe_config *c)
+{
+	c->pivot_root = "//./..//.";
+	c->clone_flags |= CLONE_NEWNS;
+}
+
+static void pivot_root_dot_names(struct cfe_config *c)
+{
+	c->pivot_root = "/.../..a/.b";
+	c->clone_flags |= CLONE_NEWNS;
+}
+
 static void mounts_null_with_len(struct cfe_config *c)
 {
 	c->mounts = NULL;
@@ -611,6 +629,9 @@ static const struct rule rules[] = {
     {"pivot_root without CLONE_NEWNS", pivot_root_without_newns, EINVAL},
     {"pivot_root with CLONE_NEWNS", pivot_root_with_newns, 0},
     {"pivot_root relative", pivot_root_relative, EINVAL},
+    {"pivot_root /", pivot_root_slash, EINVAL},
+    {"pivot_root of dots and slashes", pivot_root_slash_dots, EINVAL},
+    {"pivot_root of dotted names", pivot_root_dot_names, 0},
     {"hostname without CLONE_NEWUTS", names_without_newuts, EINVAL},
     {"domainname without CLONE_NEWUTS", domainname_without_newuts, EINVAL},
     {"names with CLONE_NEWUTS", names_with_newuts, 0},

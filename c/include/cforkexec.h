@@ -181,7 +181,10 @@ struct cfe_config {
 	uint32_t pad0; /* must be zero */
 
 	/* Absolute path of the directory made the child's new read-only root
-	 * (tmpfs, mounts, pivot_root); needs CLONE_NEWNS. */
+	 * (tmpfs, mounts, pivot_root); needs CLONE_NEWNS.  "/" itself, under
+	 * any spelling ("//", "/.", "/..") is refused (EINVAL); a path that
+	 * leads there otherwise (a link to "/") fails in the child with
+	 * EINVAL at CFE_LOC_MOUNT_CHDIR, before it makes anything. */
 	const char *pivot_root;
 	/* Set in the child's new UTS namespace, failures ignored (as the
 	 * reference does); without CLONE_NEWUTS they would rename the

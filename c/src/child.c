@@ -207,6 +207,31 @@ static CFE_CHILD_CODE void child_pivot_root(const struct cfe_child_plan *p)
 		fail(p, CFE_LOC_PIVOT_ROOT, 0, r);
 }
 
+/* Mount the tmpfs of the new root and go into it.  A lookup does not
+ * enter a mount stacked on the process's root, so a pivot_root that is "/"
+ * under another name (a link to it) would leave us in the old root, and
+ * old_root would be made there, in the caller's file system: we must be
+ * on another device than the directory was. */
+static CFE_CHILD_CODE void child_enter_new_root(const struct cfe_child_plan *p)
+{
+	struct stat below = {0};
+	struct stat here = {0};
+	long r = CFE_SYS(SYS_newfstatat, AT_FDCWD, p->pivot_root, &below, 0, 0, 0);
+
+	if (r < 0)
+		fail(p, CFE_LOC_MOUNT_TMPFS, 0, r);
+	r = CFE_SYS(SYS_mount, "tmpfs", p->pivot_root, "tmpfs", 0, "", 0);
+	if (r < 0)
+		fail(p, CFE_LOC_MOUNT_TMPFS, 0, r);
+	r = CFE_SYS(SYS_chdir, p->pivot_root, 0, 0, 0, 0, 0);
+	if (r >= 0)
+		r = CFE_SYS(SYS_newfstatat, AT_FDCWD, ".", &here, 0, 0, 0);
+	if (r >= 0 && here.st_dev == below.st_dev)
+		r = -EINVAL;
+	if (r < 0)
+		fail(p, CFE_LOC_MOUNT_CHDIR, 0, r);
+}
+
 static CFE_CHILD_CODE void child_setup_mounts(const struct cfe_child_plan *p)
 {
 	long r;
@@ -217,14 +242,8 @@ static CFE_CHILD_CODE void child_setup_mounts(const struct cfe_child_plan *p)
 		if (r < 0)
 			fail(p, CFE_LOC_MOUNT_ROOT, 0, r);
 	}
-	if (p->pivot_root) {
-		r = CFE_SYS(SYS_mount, "tmpfs", p->pivot_root, "tmpfs", 0, "", 0);
-		if (r < 0)
-			fail(p, CFE_LOC_MOUNT_TMPFS, 0, r);
-		r = CFE_SYS(SYS_chdir, p->pivot_root, 0, 0, 0, 0, 0);
-		if (r < 0)
-			fail(p, CFE_LOC_MOUNT_CHDIR, 0, r);
-	}
+	if (p->pivot_root)
+		child_enter_new_root(p);
 	for (uint32_t i = 0; i < p->mounts_len; i++) {
 		r = make_mount_point(&p->mounts[i]);
 		if (r < 0)

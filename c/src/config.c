@@ -71,6 +71,25 @@ static int files_valid(const int32_t *f, uint32_t n)
 	return 1;
 }
 
+/* Whether an absolute path is "/" whatever the file system holds: it has
+ * no component but "." and "..". */
+static int names_root(const char *path)
+{
+	const char *s = path;
+
+	for (;;) {
+		size_t n;
+
+		s += strspn(s, "/");
+		n = strcspn(s, "/");
+		if (n == 0)
+			return 1;
+		if (s[0] != '.' || n > 2 || (n == 2 && s[1] != '.'))
+			return 0;
+		s += n;
+	}
+}
+
 static int config_check(const struct cfe_config *c)
 {
 	if (c->args_len == 0 || !strings_valid(c->args, c->args_len) ||
@@ -103,8 +122,10 @@ static int config_check(const struct cfe_config *c)
 	    !((c->flags & CFE_FLAG_PTRACE) && c->seccomp_len > 0))
 		return EINVAL;
 	/* The child enters pivot_root before pivoting into it, where a
-	 * relative path would name something else. */
-	if (c->pivot_root != NULL && c->pivot_root[0] != '/')
+	 * relative path would name something else; and a tmpfs mounted on
+	 * "/" is not where a lookup of "/" goes, so the child would make
+	 * old_root in the caller's root directory. */
+	if (c->pivot_root != NULL && (c->pivot_root[0] != '/' || names_root(c->pivot_root)))
 		return EINVAL;
 	return mounts_check(c->mounts, c->mounts_len);
 }
