@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -700,6 +701,70 @@ static void test_pivot_root_onto_root(void **state)
 	expect_pivot_onto_root_refused("/link", CFE_LOC_MOUNT_CHDIR);
 }
 
+/* ---- 9: a child that stops itself as pid 1 of a new pid namespace ---- */
+
+/* The start, its first wait (seen = 1 when it showed a SIGSTOP stop), the
+ * continue, cfe_pending_finish and the exit. */
+static void start_stopping_init(const void *arg, struct outcome *out)
+{
+	static const struct cfe_bpf_insn allow_all[] = {
+	    {.code = BPF_RET | BPF_K, .k = SECCOMP_RET_ALLOW}};
+	const int traced = *(const int *)arg;
+	struct cfe_config c = exiting_probe();
+	struct cfe_pending *pending = NULL;
+	int status = 0;
+
+	c.clone_flags = CLONE_NEWPID;
+	if (traced) {
+		c.flags = CFE_FLAG_PTRACE;
+		c.seccomp = allow_all;
+		c.seccomp_len = ARRAY_LEN(allow_all);
+	} else {
+		c.flags = CFE_FLAG_STOP_BEFORE_SECCOMP;
+	}
+	out->pid = cfe_start(&c, &out->err, &pending);
+	if (out->pid < 0)
+		return;
+	if (waitpid(out->pid, &status, WUNTRACED | __WALL) == out->pid)
+		out->seen = WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP;
+	if (out->seen && traced)
+		ptrace(PTRACE_CONT, out->pid, 0, 0);
+	else if (out->seen)
+		kill(out->pid, SIGCONT);
+	if (cfe_pending_finish(pending, &out->err) != 0)
+		out->seen = 0;
+	/* Traced: the SIGTRAP of its execve, then its exit. */
+	while (waitpid(out->pid, &status, __WALL) == out->pid && WIFSTOPPED(status))
+		ptrace(PTRACE_CONT, out->pid, 0, 0);
+	out->reaped = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	out->no_child = waitpid(-1, NULL, WNOHANG | __WALL) == -1 && errno == ECHILD;
+}
+
+static void expect_init_stops(int traced)
+{
+	struct outcome out;
+
+	run_bounded(start_stopping_init, &traced, &out);
+	if (out.pid < 0)
+		fail_msg("start failed: {%s, %s}", strerror(out.err.err_no),
+			 cfe_location_name(out.err.location));
+	if (!out.seen)
+		fail_msg("%s: the first wait did not see the child stopped",
+			 traced ? "ptrace with seccomp" : "STOP_BEFORE_SECCOMP");
+	assert_true(out.reaped);
+	assert_true(out.no_child);
+}
+
+/* The init of a pid namespace ignores a SIGSTOP it sends itself (unless
+ * traced); one from the parent, an ancestor namespace, stops it. */
+static void test_stop_as_pid_namespace_init(void **state)
+{
+	(void)state;
+	require_root();
+	expect_init_stops(0);
+	expect_init_stops(1);
+}
+
 const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_filter_refusing_everything),
     cmocka_unit_test(test_filter_refusing_execve_and_exit),
@@ -710,5 +775,6 @@ const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_host_names_need_uts_namespace),
     cmocka_unit_test(test_cgroup_unshare_refused),
     cmocka_unit_test(test_pivot_root_onto_root),
+    cmocka_unit_test(test_stop_as_pid_namespace_init),
 };
 const size_t harden_tests_len = sizeof(harden_tests) / sizeof(harden_tests[0]);

@@ -761,6 +761,8 @@ static void test_stops_and_handshake_truth_table(void **state)
 		struct cfe_config c = minimal_config();
 		int want_stops = stop || (ptrace && filter);
 		int want_handshake = newuser || sync || want_stops;
+		/* noise brings CLONE_NEWPID: the child is its namespace's init */
+		int want_parent_stops = stop && noise && !(ptrace && filter);
 
 		if (noise) {
 			c.flags = CFE_FLAGS_KNOWN &
@@ -783,11 +785,12 @@ static void test_stops_and_handshake_truth_table(void **state)
 		if (sync)
 			c.sync_fn = sync_ok;
 		if ((cfe_config_stops(&c) != 0) != want_stops ||
-		    (cfe_config_needs_handshake(&c) != 0) != want_handshake)
+		    (cfe_config_needs_handshake(&c) != 0) != want_handshake ||
+		    (cfe_config_parent_stops(&c) != 0) != want_parent_stops)
 			fail_msg("stop=%d ptrace=%d seccomp=%d newuser=%d sync=%d noise=%d: "
-				 "stops %d handshake %d",
+				 "stops %d handshake %d parent stops %d",
 				 stop, ptrace, filter, newuser, sync, noise, cfe_config_stops(&c),
-				 cfe_config_needs_handshake(&c));
+				 cfe_config_needs_handshake(&c), cfe_config_parent_stops(&c));
 	}
 }
 

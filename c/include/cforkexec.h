@@ -57,7 +57,11 @@ enum cfe_flag {
 	CFE_FLAG_PTRACE = 1u << 2,
 	/* Set PR_SET_NO_NEW_PRIVS (implied by a seccomp filter). */
 	CFE_FLAG_NO_NEW_PRIVS = 1u << 3,
-	/* The child stops itself with SIGSTOP before loading seccomp. */
+	/* The child stops itself with SIGSTOP before loading seccomp.  With
+	 * CLONE_NEWPID (and without CFE_FLAG_PTRACE and a filter) the child,
+	 * init of its pid namespace, would ignore its own SIGSTOP: the
+	 * parent sends it instead, once the child reported (the reference's
+	 * child does not stop there). */
 	CFE_FLAG_STOP_BEFORE_SECCOMP = 1u << 4,
 	/* Write "allow" to /proc/PID/setgroups when gid_maps are given. */
 	CFE_FLAG_GID_MAPPINGS_ENABLE_SETGROUPS = 1u << 5,

@@ -323,6 +323,25 @@ static CFE_CHILD_CODE void child_ptrace_me(const struct cfe_child_plan *p)
 		fail(p, CFE_LOC_PTRACE_ME, 0, r);
 }
 
+/* As the init of a new pid namespace we would ignore our own SIGSTOP: the
+ * parent sends it and then a byte, so the stop is pending before the byte
+ * lets us go on. */
+static CFE_CHILD_CODE void child_stop(const struct cfe_child_plan *p, long pid)
+{
+	char byte = 0;
+	long r;
+
+	if (p->parent_stops) {
+		r = sys_read(p->sock, &byte, 1);
+		if (r == 0)
+			r = -EPIPE;
+	} else {
+		r = CFE_SYS(SYS_kill, pid, SIGSTOP, 0, 0, 0, 0);
+	}
+	if (r < 0)
+		fail(p, CFE_LOC_STOP, 0, r);
+}
+
 static CFE_CHILD_CODE __attribute__((noreturn)) void child_exec(const struct cfe_child_plan *p)
 {
 	const struct timespec retry_interval = {.tv_sec = 0, .tv_nsec = 1000000};
@@ -415,9 +434,7 @@ CFE_CHILD_CODE int cfe_child_main(void *arg)
 	 * returns our pid once we report that every step so far went well. */
 	if (flag(p, CFE_FLAG_STOP_BEFORE_SECCOMP) || ptrace_seccomp) {
 		child_report_ready(p);
-		r = CFE_SYS(SYS_kill, pid, SIGSTOP, 0, 0, 0, 0);
-		if (r < 0)
-			fail(p, CFE_LOC_STOP, 0, r);
+		child_stop(p, pid);
 	}
 	if (p->seccomp.len > 0 &&
 	    (!flag(p, CFE_FLAG_UNSHARE_CGROUP_AFTER_SYNC) || flag(p, CFE_FLAG_PTRACE)))

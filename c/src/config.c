@@ -154,6 +154,12 @@ int cfe_config_stops(const struct cfe_config *c)
 	       ((c->flags & CFE_FLAG_PTRACE) && c->seccomp_len > 0);
 }
 
+int cfe_config_parent_stops(const struct cfe_config *c)
+{
+	return (c->flags & CFE_FLAG_STOP_BEFORE_SECCOMP) && (c->clone_flags & CLONE_NEWPID) &&
+	       !((c->flags & CFE_FLAG_PTRACE) && c->seccomp_len > 0);
+}
+
 int cfe_config_needs_handshake(const struct cfe_config *c)
 {
 	return (c->clone_flags & CLONE_NEWUSER) || c->sync_fn != NULL || cfe_config_stops(c);

@@ -38,6 +38,12 @@ CFE_HIDDEN int cfe_config_load(const struct cfe_config *config, struct cfe_confi
 /* Whether the child outlives cfe_start by stopping itself before execve. */
 CFE_HIDDEN int cfe_config_stops(const struct cfe_config *c);
 
+/* Whether the parent sends the stop (cfe_config_stops) rather than the
+ * child: the init of a new pid namespace ignores a SIGSTOP it sends itself
+ * (unless traced, as it is with ptrace and a filter), but not one from the
+ * parent, in an ancestor namespace. */
+CFE_HIDDEN int cfe_config_parent_stops(const struct cfe_config *c);
+
 /* Whether the parent has anything to do between clone and execve (id maps,
  * the sync callback, a stop); without it the child runs under CLONE_VFORK. */
 CFE_HIDDEN int cfe_config_needs_handshake(const struct cfe_config *c);
@@ -130,6 +136,7 @@ struct cfe_child_plan {
 	uint64_t clone_flags;
 	int32_t has_sync;
 	int32_t do_setgroups;
+	int32_t parent_stops; /* cfe_config_parent_stops */
 
 	uint32_t uid;
 	uint32_t gid;

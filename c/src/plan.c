@@ -150,6 +150,7 @@ static void plan_fill(struct cfe_bump *b, const struct cfe_config *c, const stru
 	    .clone_flags = c->clone_flags,
 	    .has_sync = c->sync_fn != NULL,
 	    .do_setgroups = setgroups_wanted(c),
+	    .parent_stops = cfe_config_parent_stops(c),
 	    .uid = c->uid,
 	    .gid = c->gid,
 	    .groups_len = c->groups_len,
