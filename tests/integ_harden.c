@@ -765,6 +765,51 @@ static void test_stop_as_pid_namespace_init(void **state)
 	expect_init_stops(1);
 }
 
+/* ---- 10: no fd left for the parent's copies ---- */
+
+#define NOFILE_LIMIT 64
+
+/* fd 0 is needed at the last place of files, below which the child's
+ * shuffle writes: the parent copies it at or above files_len, which the
+ * lowered limit does not leave room for.  With exhaust, files fits below
+ * the limit but every fd above it is taken. */
+static void start_without_fds_to_copy(const void *arg, struct outcome *out)
+{
+	const int exhaust = *(const int *)arg;
+	const struct rlimit limit = {NOFILE_LIMIT, NOFILE_LIMIT};
+	int32_t files[NOFILE_LIMIT + 8];
+	uint32_t n = exhaust ? 8 : NOFILE_LIMIT + 8;
+	struct cfe_config c = exiting_probe();
+
+	for (uint32_t i = 0; i < n; i++)
+		files[i] = i < 3 ? (int32_t)i : -1;
+	files[n - 1] = 0;
+	c.files = files;
+	c.files_len = n;
+	if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+		out->setup_err = errno;
+		return;
+	}
+	while (exhaust && fcntl(0, F_DUPFD_CLOEXEC, 0) >= 0)
+		;
+	start_and_reap(&c, out);
+}
+
+static void test_no_fd_for_copies(void **state)
+{
+	struct outcome out;
+	int exhaust = 0;
+
+	(void)state;
+	require_root();
+	/* F_DUPFD above the limit is EINVAL: there is no such fd. */
+	run_bounded(start_without_fds_to_copy, &exhaust, &out);
+	expect_failed_start(&out, EMFILE, CFE_LOC_NONE);
+	exhaust = 1;
+	run_bounded(start_without_fds_to_copy, &exhaust, &out);
+	expect_failed_start(&out, EMFILE, CFE_LOC_NONE);
+}
+
 const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_filter_refusing_everything),
     cmocka_unit_test(test_filter_refusing_execve_and_exit),
@@ -776,5 +821,6 @@ const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_cgroup_unshare_refused),
     cmocka_unit_test(test_pivot_root_onto_root),
     cmocka_unit_test(test_stop_as_pid_namespace_init),
+    cmocka_unit_test(test_no_fd_for_copies),
 };
 const size_t harden_tests_len = sizeof(harden_tests) / sizeof(harden_tests[0]);

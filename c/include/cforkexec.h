@@ -303,11 +303,13 @@ struct cfe_pending;
  * pending is not NULL, is set to NULL.
  *
  * err must not be NULL.  Errors found before the clone have location
- * CFE_LOC_NONE: EINVAL for an invalid configuration, E2BIG for an unknown
- * non-zero tail, ENAMETOOLONG for a mount target that is too long, or the
- * errno of a failed resource allocation; except an fd of files or exec_fd
- * that cannot be duplicated, which is CFE_LOC_DUP3 as if the child had
- * failed to move it.
+ * CFE_LOC_NONE (but for closed fds, below): EINVAL for an invalid
+ * configuration, E2BIG for an unknown non-zero tail, ENAMETOOLONG for a
+ * mount target that is too long, or the errno of a failed resource
+ * allocation.  That is EMFILE, too, when the start finds no fd below
+ * RLIMIT_NOFILE for its socket or for the copies it makes of fds of files
+ * and exec_fd, at or above files_len, out of the way of the child's
+ * shuffle (a files_len at or above the limit leaves none).
  *
  * Every fd of files (but one already at its place, files[i] == i, which
  * the child's fcntl checks) and exec_fd must be open when cfe_start is

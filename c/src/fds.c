@@ -12,13 +12,15 @@
 
 #include "internal.h"
 
-/* A close-on-exec copy of fd numbered at least min. */
+/* A close-on-exec copy of fd numbered at least min.  F_DUPFD answers
+ * EINVAL for a min at or above RLIMIT_NOFILE: no fd is left for the copy,
+ * as with EMFILE. */
 static int copy_above(int fd, uint32_t min, int32_t *out)
 {
 	int copy = fcntl(fd, F_DUPFD_CLOEXEC, (int)min);
 
 	if (copy < 0)
-		return errno;
+		return errno == EINVAL ? EMFILE : errno;
 	*out = copy;
 	return 0;
 }
@@ -101,12 +103,14 @@ int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket,
 	if (err == 0 && c->exec_fd > 0 && c->exec_fd < (int32_t)c->files_len) {
 		err = copy_above(c->exec_fd, c->files_len, &f->exec_fd_copy);
 		f->exec_fd = f->exec_fd_copy;
-		where = CFE_LOC_DUP3;
 	}
-	if (err == 0) {
+	if (err == 0)
 		err = park_files(f, c);
-		where = err == ENOMEM ? CFE_LOC_NONE : CFE_LOC_DUP3;
-	}
+	/* The caller's fds were open: a copy that fails is ours (EMFILE, no
+	 * fd left below RLIMIT_NOFILE), unless another thread closed one
+	 * meanwhile, which the child's dup3 would have met. */
+	if (err == EBADF && where == CFE_LOC_NONE)
+		where = CFE_LOC_DUP3;
 	if (err != 0)
 		cfe_fds_close(f);
 	if (location != NULL)

@@ -95,8 +95,9 @@ struct cfe_fds {
  * with_socket) and the copies.  Returns 0 or an errno, with nothing left
  * open on failure; *location (when not NULL) then says where: for a closed
  * fd, the child's step that would have failed with it (CFE_LOC_DUP3, or
- * CFE_LOC_EXECVE for an exec_fd that is not copied); CFE_LOC_DUP3 for a
- * copy that fails; else CFE_LOC_NONE. */
+ * CFE_LOC_EXECVE for an exec_fd that is not copied); else CFE_LOC_NONE,
+ * with EMFILE when no fd is left for a copy below RLIMIT_NOFILE (except
+ * EBADF, an fd closed meanwhile: CFE_LOC_DUP3). */
 CFE_HIDDEN int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket,
 			    uint32_t *location);
 
