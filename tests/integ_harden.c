@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
@@ -28,6 +29,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -810,6 +812,143 @@ static void test_no_fd_for_copies(void **state)
 	expect_failed_start(&out, EMFILE, CFE_LOC_NONE);
 }
 
+/* ---- dropped capabilities stay dropped across execve ---- */
+
+#define NO_CAPS "0000000000000000"
+
+/* A copy of the probe in a fresh directory anyone may enter, owned by
+ * root; the caller makes it setuid or gives it file capabilities. */
+static void copy_probe(char dir[sizeof("/tmp/cfe-harden-XXXXXX")], char *copy, size_t cap)
+{
+	char buf[65536];
+	int in = open(probe_path(), O_RDONLY | O_CLOEXEC);
+	int out;
+	ssize_t n;
+
+	strcpy(dir, "/tmp/cfe-harden-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	snprintf(copy, cap, "%s/probe", dir);
+	out = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	assert_true(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	assert_int_equal(n, 0);
+	close(in);
+	assert_int_equal(close(out), 0);
+}
+
+/* Run path as uid 65534 with DROP_CAPS; returns its report (free it), or
+ * NULL with *err when the start failed. */
+static char *run_dropped(const char *path, struct cfe_error *err)
+{
+	const char *args[] = {path, "--out-fd", "1"};
+	struct cfe_config c = probe_config();
+	int32_t files[3];
+	int pipefd[2];
+	int status;
+	int32_t pid;
+	char *json;
+
+	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+	files[0] = -1;
+	files[1] = pipefd[1];
+	files[2] = 2;
+	c.args = args;
+	c.args_len = 3;
+	c.files = files;
+	c.files_len = 3;
+	c.flags = CFE_FLAG_CREDENTIAL | CFE_FLAG_DROP_CAPS;
+	c.uid = 65534;
+	c.gid = 65534;
+	pid = cfe_start(&c, err, NULL);
+	close(pipefd[1]);
+	json = read_to_end(pipefd[0]);
+	close(pipefd[0]);
+	if (pid < 0) {
+		free(json);
+		return NULL;
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return json;
+}
+
+static void expect_no_caps(const char *json, const char *what)
+{
+	static const char *const sets[] = {"cap_inh", "cap_prm", "cap_eff", "cap_bnd", "cap_amb"};
+
+	for (size_t i = 0; i < ARRAY_LEN(sets); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "\"%s\":\"" NO_CAPS "\"", sets[i]);
+		if (!json_has(json, want))
+			fail_msg("%s: %s is not empty: %s", what, sets[i], json);
+	}
+}
+
+/* The kernel's struct vfs_cap_data, revision 2, as setcap writes it:
+ * CAP_NET_RAW permitted, and with effective the file's effective bit.
+ * Returns 0 or an errno. */
+static int give_net_raw(const char *path, int effective)
+{
+	const uint32_t magic = VFS_CAP_REVISION_2 | (effective ? VFS_CAP_FLAGS_EFFECTIVE : 0);
+	const uint32_t caps[5] = {magic, 1u << CAP_NET_RAW, 0, 0, 0};
+
+	return setxattr(path, "security.capability", caps, sizeof(caps), 0) == 0 ? 0 : errno;
+}
+
+static void expect_started(const char *json, const struct cfe_error *err, const char *what)
+{
+	if (json == NULL)
+		fail_msg("%s: start failed: {%s, %s}", what, strerror(err->err_no),
+			 cfe_location_name(err->location));
+}
+
+/* Neither a setuid-root program nor one with file capabilities gets any
+ * capability back after DROP_CAPS: the bounding and ambient sets are
+ * empty too.  (A file whose effective bit is set but whose permitted
+ * capabilities cannot all be granted is refused by the kernel's execve.) */
+static void test_dropped_caps_not_regained(void **state)
+{
+	char dir[sizeof("/tmp/cfe-harden-XXXXXX")], copy[256];
+	struct cfe_error setuid_err = {0}, file_err = {0}, effective_err = {0};
+	char *setuid_root, *file_caps = NULL, *effective = NULL;
+	int xattr_err;
+
+	(void)state;
+	require_root();
+	copy_probe(dir, copy, sizeof(copy));
+	assert_int_equal(chmod(copy, 04755), 0);
+	setuid_root = run_dropped(copy, &setuid_err);
+	assert_int_equal(chmod(copy, 0755), 0);
+	xattr_err = give_net_raw(copy, 0);
+	if (xattr_err == 0) {
+		file_caps = run_dropped(copy, &file_err);
+		xattr_err = give_net_raw(copy, 1);
+	}
+	if (xattr_err == 0)
+		effective = run_dropped(copy, &effective_err);
+	assert_int_equal(unlink(copy), 0);
+	assert_int_equal(rmdir(dir), 0);
+
+	expect_started(setuid_root, &setuid_err, "setuid root");
+	assert_true(json_has(setuid_root, "\"uid\":[65534,0,0]"));
+	expect_no_caps(setuid_root, "setuid root");
+	free(setuid_root);
+	if (xattr_err != 0) {
+		fprintf(stderr, "skipped: no file capabilities in /tmp: %s\n", strerror(xattr_err));
+		skip();
+	}
+	expect_started(file_caps, &file_err, "cap_net_raw+p");
+	expect_no_caps(file_caps, "cap_net_raw+p");
+	free(file_caps);
+	if (effective != NULL)
+		fail_msg("cap_net_raw+ep ran: %s", effective);
+	assert_int_equal(effective_err.err_no, EPERM);
+	assert_int_equal(effective_err.location, CFE_LOC_EXECVE);
+}
+
 const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_filter_refusing_everything),
     cmocka_unit_test(test_filter_refusing_execve_and_exit),
@@ -822,5 +961,6 @@ const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_pivot_root_onto_root),
     cmocka_unit_test(test_stop_as_pid_namespace_init),
     cmocka_unit_test(test_no_fd_for_copies),
+    cmocka_unit_test(test_dropped_caps_not_regained),
 };
 const size_t harden_tests_len = sizeof(harden_tests) / sizeof(harden_tests[0]);

@@ -953,6 +953,17 @@ static void assert_arena_shape(const struct cfe_arena *a)
 	assert_true((char *)a->stack + a->stack_size <= (char *)a->base + a->size);
 }
 
+static int kernel_cap_last(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	int v = -1;
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &v), 1);
+	fclose(f);
+	return v;
+}
+
 static void test_arena_copies_full_config(void **state)
 {
 	struct cfe_config c = full_config();
@@ -969,6 +980,8 @@ static void test_arena_copies_full_config(void **state)
 	assert_arena_shape(&a);
 	assert_plan_copies(&a, &loaded, &fds, 0x8000000000000001ull);
 	assert_int_equal(a.plan->exec_fd, 41);
+	/* It drops capabilities: the bounding set up to the kernel's last. */
+	assert_int_equal(a.plan->cap_last, kernel_cap_last());
 	cfe_arena_destroy(&a);
 	assert_null(a.base);
 	cfe_arena_destroy(&a);
@@ -994,6 +1007,7 @@ static void test_arena_minimal_config(void **state)
 	assert_non_null(a.plan->envp);
 	assert_null(a.plan->envp[0]);
 	assert_int_equal(a.plan->seccomp.len, 0);
+	assert_int_equal(a.plan->cap_last, -1);
 	cfe_arena_destroy(&a);
 }
 

@@ -65,7 +65,11 @@ enum cfe_flag {
 	CFE_FLAG_STOP_BEFORE_SECCOMP = 1u << 4,
 	/* Write "allow" to /proc/PID/setgroups when gid_maps are given. */
 	CFE_FLAG_GID_MAPPINGS_ENABLE_SETGROUPS = 1u << 5,
-	/* Drop every capability before execve. */
+	/* Drop every capability before execve: the effective, permitted,
+	 * inheritable, ambient and bounding sets are emptied and the
+	 * securebits locked (noroot), so that neither a setuid-root program
+	 * nor one with file capabilities gets any back.  (The reference
+	 * leaves the bounding set full.)  Done with CFE_FLAG_CREDENTIAL too. */
 	CFE_FLAG_DROP_CAPS = 1u << 6,
 	/* Unshare the cgroup namespace after the handshake (and then drop
 	 * capabilities and load seccomp there). */

@@ -256,14 +256,28 @@ static CFE_CHILD_CODE void child_setup_mounts(const struct cfe_child_plan *p)
 		child_pivot_root(p);
 }
 
+/* Empty every set, the bounding set too (while CAP_SETPCAP is still
+ * ours): a program with file capabilities would get back those the
+ * bounding set still holds, whatever the securebits say. */
 static CFE_CHILD_CODE void child_drop_caps(const struct cfe_child_plan *p)
 {
 	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {{0}};
+	const long last = p->cap_last >= 0 ? p->cap_last : 63;
 	long r = sys_prctl(PR_SET_SECUREBITS, SECUREBITS_DROP);
 
 	if (r < 0)
 		fail(p, CFE_LOC_DROP_CAPABILITY, 0, r);
+	for (long cap = 0; cap <= last; cap++) {
+		r = sys_prctl(PR_CAPBSET_DROP, (unsigned long)cap);
+		if (r == -EINVAL && p->cap_last < 0)
+			break;
+		if (r < 0)
+			fail(p, CFE_LOC_DROP_CAPABILITY, 0, r);
+	}
+	r = CFE_SYS(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0, 0);
+	if (r < 0)
+		fail(p, CFE_LOC_SET_CAP, 0, r);
 	r = CFE_SYS(SYS_capset, &header, data, 0, 0, 0, 0);
 	if (r < 0)
 		fail(p, CFE_LOC_SET_CAP, 0, r);

@@ -138,6 +138,9 @@ struct cfe_child_plan {
 	int32_t has_sync;
 	int32_t do_setgroups;
 	int32_t parent_stops; /* cfe_config_parent_stops */
+	/* the highest capability the kernel knows, for emptying the bounding
+	 * set; -1 when unknown: drop until the kernel says EINVAL */
+	int32_t cap_last;
 
 	uint32_t uid;
 	uint32_t gid;

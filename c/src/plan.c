@@ -3,6 +3,7 @@
  * needs nothing of the caller's once cfe_start returns (it may outlive it
  * when it stops itself before execve). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdalign.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -116,8 +117,31 @@ static int setgroups_wanted(const struct cfe_config *c)
 		 c->groups_len == 0);
 }
 
+/* /proc/sys/kernel/cap_last_cap when the child drops capabilities (it
+ * empties the bounding set up to there), else or where unreadable -1. */
+static int32_t last_cap(const struct cfe_config *c)
+{
+	char text[16] = {0};
+	int fd;
+	ssize_t n;
+	long v;
+	char *end;
+
+	if (!(c->flags & (CFE_FLAG_DROP_CAPS | CFE_FLAG_CREDENTIAL)))
+		return -1;
+	fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	v = strtol(text, &end, 10);
+	return end != text && v >= 0 && v < 64 ? (int32_t)v : -1;
+}
+
 static void plan_fill(struct cfe_bump *b, const struct cfe_config *c, const struct cfe_fds *fds,
-		      uint64_t sigmask)
+		      uint64_t sigmask, int32_t cap_last)
 {
 	struct cfe_child_plan *p = bump_alloc(b, sizeof(*p), alignof(struct cfe_child_plan));
 	struct cfe_error *error = bump_alloc(b, sizeof(*error), alignof(struct cfe_error));
@@ -151,6 +175,7 @@ static void plan_fill(struct cfe_bump *b, const struct cfe_config *c, const stru
 	    .has_sync = c->sync_fn != NULL,
 	    .do_setgroups = setgroups_wanted(c),
 	    .parent_stops = cfe_config_parent_stops(c),
+	    .cap_last = cap_last,
 	    .uid = c->uid,
 	    .gid = c->gid,
 	    .groups_len = c->groups_len,
@@ -187,7 +212,7 @@ int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, const stru
 	a->base = NULL;
 	if (measure.lens == NULL)
 		return ENOMEM;
-	plan_fill(&measure, c, fds, sigmask);
+	plan_fill(&measure, c, fds, sigmask, -1);
 	a->stack_size = CHILD_STACK_SIZE;
 	a->size = page + a->stack_size + ((measure.used + page - 1) & ~(page - 1));
 	base = mmap(NULL, a->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
@@ -212,7 +237,7 @@ int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, const stru
 	fill = (struct cfe_bump){
 	    .base = (char *)a->stack + a->stack_size, .lens = measure.lens, .lens_cap = strings};
 	a->plan = (struct cfe_child_plan *)fill.base;
-	plan_fill(&fill, c, fds, sigmask);
+	plan_fill(&fill, c, fds, sigmask, last_cap(c));
 	free(measure.lens);
 	return 0;
 }
