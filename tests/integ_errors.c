@@ -211,7 +211,7 @@ static void copy_file(const char *from, const char *to, mode_t mode)
 
 /* ---- location names ---- */
 
-/* Go's ErrorLocation.String() for 0..32, then this library's 33. */
+/* Go's ErrorLocation.String() for 0..32, then this library's own. */
 static const struct {
 	uint32_t location;
 	const char *name;
@@ -251,6 +251,7 @@ static const struct {
     {CFE_LOC_EXECVE, "execve"},
     {CFE_LOC_SYNC_CALLBACK, "sync_callback"},
     {CFE_LOC_CHILD_DIED, "child_died"},
+    {CFE_LOC_UNSHARE_CGROUP, "unshare_cgroup"},
 };
 
 /* The numbers are Go's (the table is in Go's order from 0) and so are the

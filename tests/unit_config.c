@@ -489,7 +489,7 @@ static void mounts_with_newns(struct cfe_config *c)
 {
 	c->mounts = one_mount;
 	c->mounts_len = 1;
-	c->clone_flags = CLONE_NEWNS;
+	c->clone_flags = CLONE_NEWNS | CLONE_NEWUTS; /* the full config names a host */
 }
 
 static void pivot_root_without_newns(struct cfe_config *c)
@@ -502,7 +502,7 @@ static void pivot_root_without_newns(struct cfe_config *c)
 static void pivot_root_with_newns(struct cfe_config *c)
 {
 	c->pivot_root = "/tmp";
-	c->clone_flags = CLONE_NEWNS;
+	c->clone_flags = CLONE_NEWNS | CLONE_NEWUTS; /* the full config names a host */
 }
 
 /* The child enters pivot_root before pivoting: a relative path would name
@@ -511,6 +511,44 @@ static void pivot_root_relative(struct cfe_config *c)
 {
 	c->pivot_root = "tmp/root";
 	c->clone_flags = CLONE_NEWNS;
+}
+
+static void names_without_newuts(struct cfe_config *c)
+{
+	c->hostname = "judge";
+	c->clone_flags = CFE_UNSHARE_FLAGS & ~(uint64_t)CLONE_NEWUTS;
+}
+
+static void domainname_without_newuts(struct cfe_config *c)
+{
+	c->hostname = NULL;
+	c->domainname = "example.org";
+	c->clone_flags = CFE_UNSHARE_FLAGS & ~(uint64_t)CLONE_NEWUTS;
+}
+
+static void names_with_newuts(struct cfe_config *c)
+{
+	c->hostname = "judge";
+	c->domainname = "example.org";
+	c->clone_flags |= CLONE_NEWUTS;
+}
+
+static void pivot_root_slash(struct cfe_config *c)
+{
+	c->pivot_root = "/";
+	c->clone_flags |= CLONE_NEWNS;
+}
+
+static void pivot_root_slash_dots(struct cfe_config *c)
+{
+	c->pivot_root = "//./..//.";
+	c->clone_flags |= CLONE_NEWNS;
+}
+
+static void pivot_root_dot_names(struct cfe_config *c)
+{
+	c->pivot_root = "/.../..a/.b";
+	c->clone_flags |= CLONE_NEWNS;
 }
 
 static void mounts_null_with_len(struct cfe_config *c)
@@ -545,7 +583,7 @@ static void mount_make_nod_one(struct cfe_config *c)
 {
 	c->mounts = mount_nod_one;
 	c->mounts_len = 1;
-	c->clone_flags = CLONE_NEWNS;
+	c->clone_flags = CLONE_NEWNS | CLONE_NEWUTS; /* the full config names a host */
 }
 
 /* Each refusal next to the nearest configuration that is accepted, so that
@@ -591,6 +629,12 @@ static const struct rule rules[] = {
     {"pivot_root without CLONE_NEWNS", pivot_root_without_newns, EINVAL},
     {"pivot_root with CLONE_NEWNS", pivot_root_with_newns, 0},
     {"pivot_root relative", pivot_root_relative, EINVAL},
+    {"pivot_root /", pivot_root_slash, EINVAL},
+    {"pivot_root of dots and slashes", pivot_root_slash_dots, EINVAL},
+    {"pivot_root of dotted names", pivot_root_dot_names, 0},
+    {"hostname without CLONE_NEWUTS", names_without_newuts, EINVAL},
+    {"domainname without CLONE_NEWUTS", domainname_without_newuts, EINVAL},
+    {"names with CLONE_NEWUTS", names_with_newuts, 0},
     {"mounts NULL with len", mounts_null_with_len, EINVAL},
     {"mount target NULL", mount_target_null, EINVAL},
     {"mount pad", mount_pad_set, EINVAL},
@@ -719,6 +763,8 @@ static void test_stops_and_handshake_truth_table(void **state)
 		int want_stops = stop || (ptrace && filter);
 		int want_pending = want_stops || early;
 		int want_handshake = newuser || sync || want_pending;
+		/* noise brings CLONE_NEWPID: the child is its namespace's init */
+		int want_parent_stops = stop && noise && !(ptrace && filter);
 
 		if (noise) {
 			c.flags = CFE_FLAGS_KNOWN &
@@ -745,12 +791,14 @@ static void test_stops_and_handshake_truth_table(void **state)
 			c.sync_fn = sync_ok;
 		if ((cfe_config_stops(&c) != 0) != want_stops ||
 		    (cfe_config_returns_pending(&c) != 0) != want_pending ||
-		    (cfe_config_needs_handshake(&c) != 0) != want_handshake)
+		    (cfe_config_needs_handshake(&c) != 0) != want_handshake ||
+		    (cfe_config_parent_stops(&c) != 0) != want_parent_stops)
 			fail_msg(
 			    "stop=%d ptrace=%d seccomp=%d newuser=%d sync=%d noise=%d early=%d: "
-			    "stops %d pending %d handshake %d",
+			    "stops %d pending %d handshake %d parent stops %d",
 			    stop, ptrace, filter, newuser, sync, noise, early, cfe_config_stops(&c),
-			    cfe_config_returns_pending(&c), cfe_config_needs_handshake(&c));
+			    cfe_config_returns_pending(&c), cfe_config_needs_handshake(&c),
+			    cfe_config_parent_stops(&c));
 	}
 }
 
@@ -913,6 +961,17 @@ static void assert_arena_shape(const struct cfe_arena *a)
 	assert_true((char *)a->stack + a->stack_size <= (char *)a->base + a->size);
 }
 
+static int kernel_cap_last(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	int v = -1;
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &v), 1);
+	fclose(f);
+	return v;
+}
+
 static void test_arena_copies_full_config(void **state)
 {
 	struct cfe_config c = full_config();
@@ -929,6 +988,8 @@ static void test_arena_copies_full_config(void **state)
 	assert_arena_shape(&a);
 	assert_plan_copies(&a, &loaded, &fds, 0x8000000000000001ull);
 	assert_int_equal(a.plan->exec_fd, 41);
+	/* It drops capabilities: the bounding set up to the kernel's last. */
+	assert_int_equal(a.plan->cap_last, kernel_cap_last());
 	cfe_arena_destroy(&a);
 	assert_null(a.base);
 	cfe_arena_destroy(&a);
@@ -954,6 +1015,7 @@ static void test_arena_minimal_config(void **state)
 	assert_non_null(a.plan->envp);
 	assert_null(a.plan->envp[0]);
 	assert_int_equal(a.plan->seccomp.len, 0);
+	assert_int_equal(a.plan->cap_last, -1);
 	cfe_arena_destroy(&a);
 }
 
@@ -1020,7 +1082,7 @@ static void test_arena_largest_config(void **state)
 	c.env_len = STRINGS;
 	c.mounts = mounts;
 	c.mounts_len = MOUNTS;
-	c.clone_flags = CLONE_NEWNS;
+	c.clone_flags = CLONE_NEWNS | CLONE_NEWUTS;
 	c.seccomp = filter;
 	c.seccomp_len = CFE_BPF_MAXINSNS;
 	c.groups = groups;
@@ -1044,6 +1106,80 @@ static void test_arena_largest_config(void **state)
 	free(mounts);
 	free(filter);
 	free(groups);
+}
+
+/* The two runs of one string through the arena's copier: measured as
+ * first, copied after it became second, into a buffer whose bytes past the
+ * measured size must stay untouched.  Returns the copy. */
+#define BUMP_CANARY 0xa5
+static const char *bump_twice(const char *first, const char *second, size_t max, char *buf,
+			      size_t cap, size_t *measured)
+{
+	size_t lens[1];
+	struct cfe_bump measure = {.lens = lens, .lens_cap = 1};
+	struct cfe_bump fill = {.base = buf, .lens = lens, .lens_cap = 1};
+	const char *copy;
+
+	memset(buf, BUMP_CANARY, cap);
+	assert_null(cfe_bump_strdup(&measure, first, max));
+	assert_true(measure.used < cap);
+	copy = cfe_bump_strdup(&fill, second, max);
+	assert_int_equal(fill.used, measure.used);
+	for (size_t i = measure.used; i < cap; i++)
+		if ((unsigned char)buf[i] != BUMP_CANARY)
+			fail_msg("byte %zu past the %zu measured was written", i, measure.used);
+	*measured = measure.used;
+	return copy;
+}
+
+/* A string the caller changes between the measuring and the copying run
+ * (another thread, say) is copied with the length first measured: longer,
+ * it is cut and still NUL-terminated; shorter, it is copied up to its NUL
+ * and padded. */
+static void test_arena_string_changed_between_runs(void **state)
+{
+	char buf[64];
+	size_t measured;
+	const char *copy;
+
+	(void)state;
+	copy = bump_twice("/short", "/a/much/longer/target", CFE_PATH_MAX - 1, buf, sizeof(buf),
+			  &measured);
+	assert_int_equal(measured, sizeof("/short"));
+	assert_string_equal(copy, "/a/muc");
+
+	copy = bump_twice("/a/longer/one", "/a", SIZE_MAX, buf, sizeof(buf), &measured);
+	assert_int_equal(measured, sizeof("/a/longer/one"));
+	assert_string_equal(copy, "/a");
+	for (size_t i = 2; i < measured; i++)
+		assert_int_equal(copy[i], '\0');
+
+	copy = bump_twice(NULL, "/now/set", SIZE_MAX, buf, sizeof(buf), &measured);
+	assert_int_equal(measured, 0);
+	assert_null(copy);
+
+	copy = bump_twice("/was/set", NULL, SIZE_MAX, buf, sizeof(buf), &measured);
+	assert_int_equal(measured, sizeof("/was/set"));
+	assert_string_equal(copy, "");
+}
+
+/* A target that grew past what config.c checked is cut at
+ * CFE_PATH_MAX - 1 bytes: the child's buffer holds it. */
+static void test_arena_target_bounded(void **state)
+{
+	char *longer = path_of_length(CFE_PATH_MAX + 100);
+	char *buf = malloc(2 * CFE_PATH_MAX);
+	size_t measured;
+	const char *copy;
+
+	(void)state;
+	assert_non_null(buf);
+	copy = bump_twice(longer, longer, CFE_PATH_MAX - 1, buf, 2 * CFE_PATH_MAX, &measured);
+	assert_int_equal(measured, CFE_PATH_MAX);
+	assert_int_equal(strlen(copy), CFE_PATH_MAX - 1);
+	assert_memory_equal(copy, longer, CFE_PATH_MAX - 1);
+	free(buf);
+	free(longer);
 }
 
 /* Whether [start, end) is mapped with exactly perms ("---p", "rw-p"). */
@@ -1167,5 +1303,7 @@ const struct CMUnitTest config_tests[] = {
     cmocka_unit_test(test_arena_largest_config),
     cmocka_unit_test(test_arena_guard_page),
     cmocka_unit_test(test_arena_setgroups_rule),
+    cmocka_unit_test(test_arena_string_changed_between_runs),
+    cmocka_unit_test(test_arena_target_bounded),
 };
 const size_t config_tests_len = sizeof(config_tests) / sizeof(config_tests[0]);

@@ -383,9 +383,9 @@ static void test_parked_copies(void **state)
 	assert_true(n + 1 < FILES_MAX);
 	for (uint32_t i = 0; i < n; i++)
 		files[i] = -1;
-	files[0] = 0;		    /* at its place */
-	files[1] = (int32_t)n + 20; /* above its place: need not even be open */
-	files[a] = a;		    /* at its place */
+	files[0] = 0; /* at its place */
+	files[1] = b; /* above its place: taken from where it is */
+	files[a] = a; /* at its place */
 	files[n - 3] = a;
 	files[n - 2] = b;
 	files[n - 1] = a;
@@ -483,6 +483,31 @@ static void test_exec_fd_not_open_fails_cleanly(void **state)
 	}
 }
 
+/* The numbers the socket would take, named in files or as exec_fd while
+ * closed, are refused before the socket exists: the child could otherwise
+ * hand the library's own fds to the program.  An exec_fd that is not copied
+ * fails as the child's execveat would have. */
+static void test_closed_fds_refused_before_the_socket(void **state)
+{
+	static struct fd_table before;
+	int low[2];
+
+	(void)state;
+	lowest_free_fds(low, 2);
+	fd_table_read(&before);
+	for (int end = 0; end <= 2; end++) {
+		int32_t files[3] = {-1, -1, end < 2 ? low[end] : -1};
+		struct cfe_config c = files_config(files, 3, end < 2 ? 0 : low[1]);
+		uint32_t location = 0;
+		struct cfe_fds f;
+
+		assert_int_equal(cfe_fds_open(&f, &c, 1, &location), EBADF);
+		assert_int_equal(location, end < 2 ? CFE_LOC_DUP3 : CFE_LOC_EXECVE);
+		assert_fds_closed_state(&f);
+		assert_nothing_left_open(&before);
+	}
+}
+
 /* cfe_fds_close closes everything; a second call closes nothing, not even
  * an fd opened since on a number the first call freed. */
 static void test_close_twice(void **state)
@@ -530,6 +555,7 @@ const struct CMUnitTest fds_tests[] = {
     cmocka_unit_test(test_parked_copies),
     cmocka_unit_test(test_entry_not_open_fails_cleanly),
     cmocka_unit_test(test_exec_fd_not_open_fails_cleanly),
+    cmocka_unit_test(test_closed_fds_refused_before_the_socket),
     cmocka_unit_test(test_close_twice),
 };
 const size_t fds_tests_len = sizeof(fds_tests) / sizeof(fds_tests[0]);

@@ -57,11 +57,19 @@ enum cfe_flag {
 	CFE_FLAG_PTRACE = 1u << 2,
 	/* Set PR_SET_NO_NEW_PRIVS (implied by a seccomp filter). */
 	CFE_FLAG_NO_NEW_PRIVS = 1u << 3,
-	/* The child stops itself with SIGSTOP before loading seccomp. */
+	/* The child stops itself with SIGSTOP before loading seccomp.  With
+	 * CLONE_NEWPID (and without CFE_FLAG_PTRACE and a filter) the child,
+	 * init of its pid namespace, would ignore its own SIGSTOP: the
+	 * parent sends it instead, once the child reported (the reference's
+	 * child does not stop there). */
 	CFE_FLAG_STOP_BEFORE_SECCOMP = 1u << 4,
 	/* Write "allow" to /proc/PID/setgroups when gid_maps are given. */
 	CFE_FLAG_GID_MAPPINGS_ENABLE_SETGROUPS = 1u << 5,
-	/* Drop every capability before execve. */
+	/* Drop every capability before execve: the effective, permitted,
+	 * inheritable, ambient and bounding sets are emptied and the
+	 * securebits locked (noroot), so that neither a setuid-root program
+	 * nor one with file capabilities gets any back.  (The reference
+	 * leaves the bounding set full.)  Done with CFE_FLAG_CREDENTIAL too. */
 	CFE_FLAG_DROP_CAPS = 1u << 6,
 	/* Unshare the cgroup namespace after the handshake (and then drop
 	 * capabilities and load seccomp there). */
@@ -189,10 +197,17 @@ struct cfe_config {
 	uint32_t pad0; /* must be zero */
 
 	/* Absolute path of the directory made the child's new read-only root
-	 * (tmpfs, mounts, pivot_root); needs CLONE_NEWNS. */
+	 * (tmpfs, mounts, pivot_root); needs CLONE_NEWNS.  "/" itself, under
+	 * any spelling ("//", "/.", "/..") is refused (EINVAL); a path that
+	 * leads there otherwise (a link to "/") fails in the child with
+	 * EINVAL at CFE_LOC_MOUNT_CHDIR, before it makes anything. */
 	const char *pivot_root;
-	const char *hostname;	/* best effort, needs CLONE_NEWUTS */
-	const char *domainname; /* best effort, needs CLONE_NEWUTS */
+	/* Set in the child's new UTS namespace, failures ignored (as the
+	 * reference does); without CLONE_NEWUTS they would rename the
+	 * caller's machine, and are refused (EINVAL), unlike the reference,
+	 * which sets them there. */
+	const char *hostname;
+	const char *domainname;
 
 	/* With CLONE_NEWUSER: NULL writes "0 <euid> 1" / "0 <egid> 1". */
 	const struct cfe_id_map *uid_maps;
@@ -226,7 +241,8 @@ struct cfe_config {
 /* The size of the first version of struct cfe_config. */
 #define CFE_CONFIG_SIZE_VER1 216u
 
-/* Where a start failed.  1..32 are the Go ErrorLocation values. */
+/* Where a start failed.  1..32 are the Go ErrorLocation values; 33 and
+ * up are this library's. */
 enum cfe_location {
 	CFE_LOC_NONE = 0, /* in the parent before a child existed */
 	CFE_LOC_CLONE = 1,
@@ -267,6 +283,10 @@ enum cfe_location {
 	 * killed by a signal (a seccomp filter's kill action, say).  err_no is
 	 * EPIPE, as the reference reports it. */
 	CFE_LOC_CHILD_DIED = 34,
+	/* With CFE_FLAG_UNSHARE_CGROUP_AFTER_SYNC, unshare(CLONE_NEWCGROUP)
+	 * failed.  The reference ignores this failure (the child would run
+	 * in the caller's cgroup namespace); this library reports it. */
+	CFE_LOC_UNSHARE_CGROUP = 35,
 };
 
 /* Why a start failed. */
@@ -297,11 +317,36 @@ struct cfe_pending;
  * case *pending, when pending is not NULL, is set to NULL.
  *
  * err must not be NULL.  Errors found before the clone have location
- * CFE_LOC_NONE: EINVAL for an invalid configuration, E2BIG for an unknown
- * non-zero tail, ENAMETOOLONG for a mount target that is too long, or the
- * errno of a failed resource allocation; except an fd of files or exec_fd
- * that cannot be duplicated (closed, say), which is CFE_LOC_DUP3 as if the
- * child had failed to move it.
+ * CFE_LOC_NONE (but for closed fds, below): EINVAL for an invalid
+ * configuration, E2BIG for an unknown non-zero tail, ENAMETOOLONG for a
+ * mount target that is too long, or the errno of a failed resource
+ * allocation.  That is EMFILE, too, when the start finds no fd below
+ * RLIMIT_NOFILE for its socket or for the copies it makes of fds of files
+ * and exec_fd, at or above files_len, out of the way of the child's
+ * shuffle (a files_len at or above the limit leaves none).
+ *
+ * Every fd of files (but one already at its place, files[i] == i, which
+ * the child's fcntl checks) and exec_fd must be open when cfe_start is
+ * called.  A closed one is refused before the start opens anything, with
+ * EBADF at CFE_LOC_DUP3, or at CFE_LOC_EXECVE for an exec_fd at or above
+ * files_len (what the child would have reported): its number could
+ * otherwise be that of an fd the start creates (its socket, a copy), which
+ * the child would hand to the program.
+ *
+ * With CFE_FLAG_CREDENTIAL the child's setuid, in the memory it shares
+ * with the caller, sets the caller's PR_GET_DUMPABLE flag to the
+ * fs.suid_dumpable sysctl until the child has exec'd or died (nobody may
+ * attach to it meanwhile).  Once the last such start of the process is
+ * over, the flag is restored to its value before the first, if it still
+ * holds that sysctl value; a value the caller set meanwhile stays.  A
+ * caller's write of the sysctl's own value (PR_SET_DUMPABLE 0 where it is
+ * 0, the default) cannot be told from the child's and is undone: clear the
+ * flag before the start or after the last one instead.
+ *
+ * A failed child ends even under a seccomp filter that refuses exit_group
+ * and exit: it then dies by a fault (SIGILL, SIGTRAP on aarch64; its core
+ * limit lowered to 0 first where the filter allows), and the start still
+ * reports the step that failed.
  *
  * A child that stops itself may not have stopped yet when cfe_start
  * returns: wait for the stop (waitpid with WUNTRACED, or the tracer's

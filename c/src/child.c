@@ -15,6 +15,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <termios.h>
@@ -38,13 +39,27 @@
 #define MS_KEPT_ON_REMOUNT                                                                         \
 	(MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME)
 
+/* A seccomp filter (the caller's, or ours once loaded) may refuse
+ * exit_group and exit, but no filter stops a fault: its signal kills us
+ * even when blocked or ignored.  No core file first, where the limit can
+ * still be set: it would hold the parent's memory, which we share. */
+static CFE_CHILD_CODE __attribute__((noreturn)) void child_exit(int status)
+{
+	const uint64_t no_core[2] = {0, 0}; /* the kernel's rlimit64: cur, max */
+
+	CFE_SYS(SYS_exit_group, status, 0, 0, 0, 0, 0);
+	CFE_SYS(SYS_exit, status, 0, 0, 0, 0, 0);
+	CFE_SYS(SYS_prlimit64, 0, RLIMIT_CORE, no_core, NULL, 0, 0);
+	__builtin_trap();
+}
+
 static CFE_CHILD_CODE __attribute__((noreturn)) void
 fail(const struct cfe_child_plan *p, uint32_t location, int32_t index, long ret)
 {
 	p->error->err_no = (int32_t)-ret;
 	p->error->location = location;
 	p->error->index = index;
-	sys_exit(CHILD_EXIT_FAILURE);
+	child_exit(CHILD_EXIT_FAILURE);
 }
 
 static CFE_CHILD_CODE int flag(const struct cfe_child_plan *p, uint32_t f)
@@ -124,14 +139,15 @@ static CFE_CHILD_CODE void child_setup_fds(const struct cfe_child_plan *p)
 }
 
 /* mkdir each parent of target (and target itself, or with make_nod an
- * empty file in its place); existing ones are fine. */
+ * empty file in its place); existing ones are fine.  The plan's copy of
+ * target fits in path; the bound holds whatever it holds. */
 static CFE_CHILD_CODE long make_mount_point(const struct cfe_mount *m)
 {
 	char path[CFE_PATH_MAX];
 	size_t len = 0;
 	long r;
 
-	while (m->target[len] != '\0') {
+	while (len < CFE_PATH_MAX - 1 && m->target[len] != '\0') {
 		path[len] = m->target[len];
 		len++;
 	}
@@ -191,6 +207,31 @@ static CFE_CHILD_CODE void child_pivot_root(const struct cfe_child_plan *p)
 		fail(p, CFE_LOC_PIVOT_ROOT, 0, r);
 }
 
+/* Mount the tmpfs of the new root and go into it.  A lookup does not
+ * enter a mount stacked on the process's root, so a pivot_root that is "/"
+ * under another name (a link to it) would leave us in the old root, and
+ * old_root would be made there, in the caller's file system: we must be
+ * on another device than the directory was. */
+static CFE_CHILD_CODE void child_enter_new_root(const struct cfe_child_plan *p)
+{
+	struct stat below = {0};
+	struct stat here = {0};
+	long r = CFE_SYS(SYS_newfstatat, AT_FDCWD, p->pivot_root, &below, 0, 0, 0);
+
+	if (r < 0)
+		fail(p, CFE_LOC_MOUNT_TMPFS, 0, r);
+	r = CFE_SYS(SYS_mount, "tmpfs", p->pivot_root, "tmpfs", 0, "", 0);
+	if (r < 0)
+		fail(p, CFE_LOC_MOUNT_TMPFS, 0, r);
+	r = CFE_SYS(SYS_chdir, p->pivot_root, 0, 0, 0, 0, 0);
+	if (r >= 0)
+		r = CFE_SYS(SYS_newfstatat, AT_FDCWD, ".", &here, 0, 0, 0);
+	if (r >= 0 && here.st_dev == below.st_dev)
+		r = -EINVAL;
+	if (r < 0)
+		fail(p, CFE_LOC_MOUNT_CHDIR, 0, r);
+}
+
 static CFE_CHILD_CODE void child_setup_mounts(const struct cfe_child_plan *p)
 {
 	long r;
@@ -201,14 +242,8 @@ static CFE_CHILD_CODE void child_setup_mounts(const struct cfe_child_plan *p)
 		if (r < 0)
 			fail(p, CFE_LOC_MOUNT_ROOT, 0, r);
 	}
-	if (p->pivot_root) {
-		r = CFE_SYS(SYS_mount, "tmpfs", p->pivot_root, "tmpfs", 0, "", 0);
-		if (r < 0)
-			fail(p, CFE_LOC_MOUNT_TMPFS, 0, r);
-		r = CFE_SYS(SYS_chdir, p->pivot_root, 0, 0, 0, 0, 0);
-		if (r < 0)
-			fail(p, CFE_LOC_MOUNT_CHDIR, 0, r);
-	}
+	if (p->pivot_root)
+		child_enter_new_root(p);
 	for (uint32_t i = 0; i < p->mounts_len; i++) {
 		r = make_mount_point(&p->mounts[i]);
 		if (r < 0)
@@ -221,14 +256,28 @@ static CFE_CHILD_CODE void child_setup_mounts(const struct cfe_child_plan *p)
 		child_pivot_root(p);
 }
 
+/* Empty every set, the bounding set too (while CAP_SETPCAP is still
+ * ours): a program with file capabilities would get back those the
+ * bounding set still holds, whatever the securebits say. */
 static CFE_CHILD_CODE void child_drop_caps(const struct cfe_child_plan *p)
 {
 	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {{0}};
+	const long last = p->cap_last >= 0 ? p->cap_last : 63;
 	long r = sys_prctl(PR_SET_SECUREBITS, SECUREBITS_DROP);
 
 	if (r < 0)
 		fail(p, CFE_LOC_DROP_CAPABILITY, 0, r);
+	for (long cap = 0; cap <= last; cap++) {
+		r = sys_prctl(PR_CAPBSET_DROP, (unsigned long)cap);
+		if (r == -EINVAL && p->cap_last < 0)
+			break;
+		if (r < 0)
+			fail(p, CFE_LOC_DROP_CAPABILITY, 0, r);
+	}
+	r = CFE_SYS(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0, 0);
+	if (r < 0)
+		fail(p, CFE_LOC_SET_CAP, 0, r);
 	r = CFE_SYS(SYS_capset, &header, data, 0, 0, 0, 0);
 	if (r < 0)
 		fail(p, CFE_LOC_SET_CAP, 0, r);
@@ -257,10 +306,9 @@ static CFE_CHILD_CODE void child_report_ready(const struct cfe_child_plan *p)
 static CFE_CHILD_CODE void child_sync(const struct cfe_child_plan *p, int load_seccomp)
 {
 	char byte = 0;
+	long r;
 
 	if (p->has_sync) {
-		long r;
-
 		child_report_ready(p);
 		r = sys_read(p->sock, &byte, 1);
 		if (r == 0)
@@ -270,7 +318,11 @@ static CFE_CHILD_CODE void child_sync(const struct cfe_child_plan *p, int load_s
 	}
 	if (!flag(p, CFE_FLAG_UNSHARE_CGROUP_AFTER_SYNC))
 		return;
-	CFE_SYS(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0, 0);
+	/* Unlike the reference, which ignores it: a child asked to have a
+	 * cgroup namespace of its own must not run without one. */
+	r = CFE_SYS(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0, 0);
+	if (r < 0)
+		fail(p, CFE_LOC_UNSHARE_CGROUP, 0, r);
 	if (flag(p, CFE_FLAG_DROP_CAPS) || flag(p, CFE_FLAG_CREDENTIAL))
 		child_drop_caps(p);
 	if (load_seccomp && p->seccomp.len > 0)
@@ -283,6 +335,25 @@ static CFE_CHILD_CODE void child_ptrace_me(const struct cfe_child_plan *p)
 
 	if (r < 0)
 		fail(p, CFE_LOC_PTRACE_ME, 0, r);
+}
+
+/* As the init of a new pid namespace we would ignore our own SIGSTOP: the
+ * parent sends it and then a byte, so the stop is pending before the byte
+ * lets us go on. */
+static CFE_CHILD_CODE void child_stop(const struct cfe_child_plan *p, long pid)
+{
+	char byte = 0;
+	long r;
+
+	if (p->parent_stops) {
+		r = sys_read(p->sock, &byte, 1);
+		if (r == 0)
+			r = -EPIPE;
+	} else {
+		r = CFE_SYS(SYS_kill, pid, SIGSTOP, 0, 0, 0, 0);
+	}
+	if (r < 0)
+		fail(p, CFE_LOC_STOP, 0, r);
 }
 
 static CFE_CHILD_CODE __attribute__((noreturn)) void child_exec(const struct cfe_child_plan *p)
@@ -341,8 +412,8 @@ CFE_CHILD_CODE int cfe_child_main(void *arg)
 			fail(p, CFE_LOC_IOCTL, 0, r);
 	}
 	child_setup_mounts(p);
-	/* Best effort, as the reference: a sandbox without a new UTS
-	 * namespace simply keeps the host's names. */
+	/* Best effort, as the reference; only ever in our own UTS namespace
+	 * (config.c refuses names without one). */
 	if (p->hostname)
 		CFE_SYS(SYS_sethostname, p->hostname, p->hostname_len, 0, 0, 0, 0);
 	if (p->domainname)
@@ -377,9 +448,7 @@ CFE_CHILD_CODE int cfe_child_main(void *arg)
 	 * returns our pid once we report that every step so far went well. */
 	if (flag(p, CFE_FLAG_STOP_BEFORE_SECCOMP) || ptrace_seccomp) {
 		child_report_ready(p);
-		r = CFE_SYS(SYS_kill, pid, SIGSTOP, 0, 0, 0, 0);
-		if (r < 0)
-			fail(p, CFE_LOC_STOP, 0, r);
+		child_stop(p, pid);
 	}
 	if (p->seccomp.len > 0 &&
 	    (!flag(p, CFE_FLAG_UNSHARE_CGROUP_AFTER_SYNC) || flag(p, CFE_FLAG_PTRACE)))

@@ -71,6 +71,25 @@ static int files_valid(const int32_t *f, uint32_t n)
 	return 1;
 }
 
+/* Whether an absolute path is "/" whatever the file system holds: it has
+ * no component but "." and "..". */
+static int names_root(const char *path)
+{
+	const char *s = path;
+
+	for (;;) {
+		size_t n;
+
+		s += strspn(s, "/");
+		n = strcspn(s, "/");
+		if (n == 0)
+			return 1;
+		if (s[0] != '.' || n > 2 || (n == 2 && s[1] != '.'))
+			return 0;
+		s += n;
+	}
+}
+
 static int config_check(const struct cfe_config *c)
 {
 	if (c->args_len == 0 || !strings_valid(c->args, c->args_len) ||
@@ -93,14 +112,20 @@ static int config_check(const struct cfe_config *c)
 	 * mount table: refuse rather than surprise. */
 	if ((c->mounts_len > 0 || c->pivot_root != NULL) && !(c->clone_flags & CLONE_NEWNS))
 		return EINVAL;
+	/* The names of a UTS namespace the child does not create are the
+	 * machine's (the caller's, at least): refuse rather than rename it. */
+	if ((c->hostname != NULL || c->domainname != NULL) && !(c->clone_flags & CLONE_NEWUTS))
+		return EINVAL;
 	/* The child would stop before its handshake, and the caller, who
 	 * does not know its pid yet, could never continue it. */
 	if ((c->flags & CFE_FLAG_STOP_BEFORE_SECCOMP) && c->sync_fn != NULL &&
 	    !((c->flags & CFE_FLAG_PTRACE) && c->seccomp_len > 0))
 		return EINVAL;
 	/* The child enters pivot_root before pivoting into it, where a
-	 * relative path would name something else. */
-	if (c->pivot_root != NULL && c->pivot_root[0] != '/')
+	 * relative path would name something else; and a tmpfs mounted on
+	 * "/" is not where a lookup of "/" goes, so the child would make
+	 * old_root in the caller's root directory. */
+	if (c->pivot_root != NULL && (c->pivot_root[0] != '/' || names_root(c->pivot_root)))
 		return EINVAL;
 	return mounts_check(c->mounts, c->mounts_len);
 }
@@ -132,6 +157,12 @@ int cfe_config_stops(const struct cfe_config *c)
 int cfe_config_returns_pending(const struct cfe_config *c)
 {
 	return cfe_config_stops(c) || (c->flags & CFE_FLAG_RETURN_BEFORE_EXEC);
+}
+
+int cfe_config_parent_stops(const struct cfe_config *c)
+{
+	return (c->flags & CFE_FLAG_STOP_BEFORE_SECCOMP) && (c->clone_flags & CLONE_NEWPID) &&
+	       !((c->flags & CFE_FLAG_PTRACE) && c->seccomp_len > 0);
 }
 
 int cfe_config_needs_handshake(const struct cfe_config *c)

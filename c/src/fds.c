@@ -12,13 +12,15 @@
 
 #include "internal.h"
 
-/* A close-on-exec copy of fd numbered at least min. */
+/* A close-on-exec copy of fd numbered at least min.  F_DUPFD answers
+ * EINVAL for a min at or above RLIMIT_NOFILE: no fd is left for the copy,
+ * as with EMFILE. */
 static int copy_above(int fd, uint32_t min, int32_t *out)
 {
 	int copy = fcntl(fd, F_DUPFD_CLOEXEC, (int)min);
 
 	if (copy < 0)
-		return errno;
+		return errno == EINVAL ? EMFILE : errno;
 	*out = copy;
 	return 0;
 }
@@ -65,24 +67,50 @@ static int open_socket(struct cfe_fds *f, uint32_t files_len)
 	return err;
 }
 
+/* Every fd the child will take from the caller must be open before we
+ * open anything: a closed one's number may be the one our socket or a copy
+ * is about to get, and the child would hand that to the program.  Fails
+ * as the child's step would: dup3 for files (an entry already at its
+ * place is left to the child's fcntl, as it can only meet the parent's
+ * end of the socket, which the child closes first), dup3 for an exec_fd
+ * we copy, else execve. */
+static int caller_fds_open(const struct cfe_config *c, uint32_t *where)
+{
+	for (uint32_t i = 0; i < c->files_len; i++) {
+		if (c->files[i] >= 0 && c->files[i] != (int32_t)i &&
+		    fcntl(c->files[i], F_GETFD) < 0) {
+			*where = CFE_LOC_DUP3;
+			return errno;
+		}
+	}
+	if (c->exec_fd > 0 && fcntl(c->exec_fd, F_GETFD) < 0) {
+		*where = c->exec_fd < (int32_t)c->files_len ? CFE_LOC_DUP3 : CFE_LOC_EXECVE;
+		return errno;
+	}
+	return 0;
+}
+
 int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket, uint32_t *location)
 {
-	int err = 0;
 	uint32_t where = CFE_LOC_NONE;
+	int err;
 
 	*f = (struct cfe_fds){
 	    .child_sock = -1, .parent_sock = -1, .exec_fd = c->exec_fd, .exec_fd_copy = -1};
-	if (with_socket)
+	err = caller_fds_open(c, &where);
+	if (err == 0 && with_socket)
 		err = open_socket(f, c->files_len);
 	if (err == 0 && c->exec_fd > 0 && c->exec_fd < (int32_t)c->files_len) {
 		err = copy_above(c->exec_fd, c->files_len, &f->exec_fd_copy);
 		f->exec_fd = f->exec_fd_copy;
-		where = CFE_LOC_DUP3;
 	}
-	if (err == 0) {
+	if (err == 0)
 		err = park_files(f, c);
-		where = err == ENOMEM ? CFE_LOC_NONE : CFE_LOC_DUP3;
-	}
+	/* The caller's fds were open: a copy that fails is ours (EMFILE, no
+	 * fd left below RLIMIT_NOFILE), unless another thread closed one
+	 * meanwhile, which the child's dup3 would have met. */
+	if (err == EBADF && where == CFE_LOC_NONE)
+		where = CFE_LOC_DUP3;
 	if (err != 0)
 		cfe_fds_close(f);
 	if (location != NULL)

@@ -3,7 +3,7 @@
 #include "internal.h"
 
 /* Indexed by enum cfe_location; spelled as the Go ErrorLocation.String(),
- * "setrlimt" included. */
+ * "setrlimt" included, up to execve; then this library's own. */
 static const char *const location_names[] = {
     "unknown",
     "clone",
@@ -40,6 +40,7 @@ static const char *const location_names[] = {
     "execve",
     "sync_callback",
     "child_died",
+    "unshare_cgroup",
 };
 
 uint32_t cfe_abi_version(void)

@@ -42,6 +42,12 @@ CFE_HIDDEN int cfe_config_stops(const struct cfe_config *c);
  * handle: the child stops itself, or CFE_FLAG_RETURN_BEFORE_EXEC. */
 CFE_HIDDEN int cfe_config_returns_pending(const struct cfe_config *c);
 
+/* Whether the parent sends the stop (cfe_config_stops) rather than the
+ * child: the init of a new pid namespace ignores a SIGSTOP it sends itself
+ * (unless traced, as it is with ptrace and a filter), but not one from the
+ * parent, in an ancestor namespace. */
+CFE_HIDDEN int cfe_config_parent_stops(const struct cfe_config *c);
+
 /* Whether the parent has anything to do between clone and execve (id maps,
  * the sync callback, a stop) or returns before it; without either the child
  * runs under CLONE_VFORK. */
@@ -90,10 +96,13 @@ struct cfe_fds {
 	uint32_t parked_len;
 };
 
-/* Create the sync socket (when with_socket) and the copies.  Returns 0 or
- * an errno, with nothing left open on failure; *location (when not NULL)
- * then says where: CFE_LOC_DUP3 for a copy, as if the child had failed to
- * move that fd (a closed fd in files, say), else CFE_LOC_NONE. */
+/* Check that the caller's fds are open, then create the sync socket (when
+ * with_socket) and the copies.  Returns 0 or an errno, with nothing left
+ * open on failure; *location (when not NULL) then says where: for a closed
+ * fd, the child's step that would have failed with it (CFE_LOC_DUP3, or
+ * CFE_LOC_EXECVE for an exec_fd that is not copied); else CFE_LOC_NONE,
+ * with EMFILE when no fd is left for a copy below RLIMIT_NOFILE (except
+ * EBADF, an fd closed meanwhile: CFE_LOC_DUP3). */
 CFE_HIDDEN int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket,
 			    uint32_t *location);
 
@@ -133,6 +142,10 @@ struct cfe_child_plan {
 	uint64_t clone_flags;
 	int32_t has_sync;
 	int32_t do_setgroups;
+	int32_t parent_stops; /* cfe_config_parent_stops */
+	/* the highest capability the kernel knows, for emptying the bounding
+	 * set; -1 when unknown: drop until the kernel says EINVAL */
+	int32_t cap_last;
 
 	uint32_t uid;
 	uint32_t gid;
@@ -167,6 +180,26 @@ struct cfe_child_plan {
 	 * the child has exec'd or died */
 	struct cfe_error *error;
 };
+
+/* A bump allocator run twice over the same code: once with base NULL to
+ * measure, once to copy into base.  Each string is measured once, in the
+ * first run, which records its length in lens (lens_cap of them, in
+ * order); the second copies that length, so a caller's string that changes
+ * in between can neither overflow the arena nor lose its NUL. */
+struct cfe_bump {
+	char *base;
+	size_t used;
+	size_t *lens;
+	size_t lens_cap;
+	size_t strings; /* strings copied so far in this run */
+};
+
+/* The length lens records for a NULL string. */
+#define CFE_BUMP_NULL SIZE_MAX
+
+/* Reserve (first run) or make (second run) a NUL-terminated copy of at
+ * most max bytes of s; NULL for NULL, and in the first run. */
+CFE_HIDDEN const char *cfe_bump_strdup(struct cfe_bump *b, const char *s, size_t max);
 
 /* One mapping per start: a guard page, the child's stack, then the plan
  * and copies of everything it points to. */
@@ -225,7 +258,15 @@ CFE_HIDDEN void cfe_abandon_sync(void);
 CFE_HIDDEN void cfe_dumpable_hold(void);
 
 /* Call once that child has exec'd or died; the last release restores the
- * flag the process had at the first hold. */
+ * flag the process had at the first hold, unless the caller changed it
+ * meanwhile (see cfe_dumpable_restore_value). */
 CFE_HIDDEN void cfe_dumpable_release(void);
+
+/* The last release's rule: the value to set, or -1 to leave the flag as it
+ * is.  saved is the flag at the first hold, left_by_child what a child's
+ * credential change sets it to (fs.suid_dumpable), now its value at the
+ * release.  Only a flag that still holds left_by_child is restored: any
+ * other value was the caller's choice. */
+CFE_HIDDEN int cfe_dumpable_restore_value(int saved, int left_by_child, int now);
 
 #endif

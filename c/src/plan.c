@@ -3,7 +3,10 @@
  * needs nothing of the caller's once cfe_start returns (it may outlive it
  * when it stops itself before execve). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdalign.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -18,14 +21,7 @@
  * the pooled size, which is reused from start to start (arena_pool.c). */
 #define POOLED_PLAN_SIZE ((size_t)64 * 1024)
 
-/* A bump allocator run twice over the same code: once with base == NULL to
- * measure, once to copy. */
-struct bump {
-	char *base;
-	size_t used;
-};
-
-static void *bump_alloc(struct bump *b, size_t size, size_t align)
+static void *bump_alloc(struct cfe_bump *b, size_t size, size_t align)
 {
 	void *p;
 
@@ -35,21 +31,32 @@ static void *bump_alloc(struct bump *b, size_t size, size_t align)
 	return p;
 }
 
-static const char *bump_strdup(struct bump *b, const char *s)
+const char *cfe_bump_strdup(struct cfe_bump *b, const char *s, size_t max)
 {
+	size_t i = b->strings++;
 	size_t len;
+	size_t n;
 	char *p;
 
-	if (s == NULL)
+	if (i >= b->lens_cap)
 		return NULL;
-	len = strlen(s) + 1;
-	p = bump_alloc(b, len, 1);
-	if (p)
-		memcpy(p, s, len);
+	if (b->base == NULL)
+		b->lens[i] = s == NULL ? CFE_BUMP_NULL : strnlen(s, max);
+	len = b->lens[i];
+	if (len == CFE_BUMP_NULL)
+		return NULL;
+	p = bump_alloc(b, len + 1, 1);
+	if (p == NULL)
+		return NULL;
+	/* The caller's string may have changed since it was measured: never
+	 * more than len bytes, and nothing read past its end now. */
+	n = s == NULL ? 0 : strnlen(s, len);
+	memcpy(p, s == NULL ? "" : s, n);
+	memset(p + n, 0, len + 1 - n);
 	return p;
 }
 
-static void *bump_copy(struct bump *b, const void *src, size_t size, size_t align)
+static void *bump_copy(struct cfe_bump *b, const void *src, size_t size, size_t align)
 {
 	void *p = bump_alloc(b, size, align);
 
@@ -59,12 +66,12 @@ static void *bump_copy(struct bump *b, const void *src, size_t size, size_t alig
 }
 
 /* A NULL-terminated copy of a string array, as execve wants it. */
-static char *const *bump_strv(struct bump *b, const char *const *v, uint32_t n)
+static char *const *bump_strv(struct cfe_bump *b, const char *const *v, uint32_t n)
 {
 	char **out = bump_alloc(b, ((size_t)n + 1) * sizeof(char *), alignof(char *));
 
 	for (uint32_t i = 0; i < n; i++) {
-		const char *s = bump_strdup(b, v[i]);
+		const char *s = cfe_bump_strdup(b, v[i], SIZE_MAX);
 
 		if (out)
 			out[i] = (char *)s;
@@ -74,15 +81,18 @@ static char *const *bump_strv(struct bump *b, const char *const *v, uint32_t n)
 	return out;
 }
 
-static const struct cfe_mount *bump_mounts(struct bump *b, const struct cfe_mount *m, uint32_t n)
+/* Targets within the bound config.c checked, whatever they hold now: the
+ * child copies them into a CFE_PATH_MAX buffer. */
+static const struct cfe_mount *bump_mounts(struct cfe_bump *b, const struct cfe_mount *m,
+					   uint32_t n)
 {
 	struct cfe_mount *out = bump_copy(b, m, n * sizeof(*m), alignof(struct cfe_mount));
 
 	for (uint32_t i = 0; i < n; i++) {
-		const char *source = bump_strdup(b, m[i].source);
-		const char *target = bump_strdup(b, m[i].target);
-		const char *fstype = bump_strdup(b, m[i].fstype);
-		const char *data = bump_strdup(b, m[i].data);
+		const char *source = cfe_bump_strdup(b, m[i].source, SIZE_MAX);
+		const char *target = cfe_bump_strdup(b, m[i].target, CFE_PATH_MAX - 1);
+		const char *fstype = cfe_bump_strdup(b, m[i].fstype, SIZE_MAX);
+		const char *data = cfe_bump_strdup(b, m[i].data, SIZE_MAX);
 
 		if (out) {
 			out[i].source = source;
@@ -92,6 +102,13 @@ static const struct cfe_mount *bump_mounts(struct bump *b, const struct cfe_moun
 		}
 	}
 	return out;
+}
+
+/* How many strings plan_fill copies: args, env, four per mount, and
+ * pivot_root, hostname, domainname, workdir. */
+static size_t plan_strings(const struct cfe_config *c)
+{
+	return (size_t)c->args_len + c->env_len + 4 * (size_t)c->mounts_len + 4;
 }
 
 static int setgroups_wanted(const struct cfe_config *c)
@@ -104,8 +121,31 @@ static int setgroups_wanted(const struct cfe_config *c)
 		 c->groups_len == 0);
 }
 
-static void plan_fill(struct bump *b, const struct cfe_config *c, const struct cfe_fds *fds,
-		      uint64_t sigmask)
+/* /proc/sys/kernel/cap_last_cap when the child drops capabilities (it
+ * empties the bounding set up to there), else or where unreadable -1. */
+static int32_t last_cap(const struct cfe_config *c)
+{
+	char text[16] = {0};
+	int fd;
+	ssize_t n;
+	long v;
+	char *end;
+
+	if (!(c->flags & (CFE_FLAG_DROP_CAPS | CFE_FLAG_CREDENTIAL)))
+		return -1;
+	fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	v = strtol(text, &end, 10);
+	return end != text && v >= 0 && v < 64 ? (int32_t)v : -1;
+}
+
+static void plan_fill(struct cfe_bump *b, const struct cfe_config *c, const struct cfe_fds *fds,
+		      uint64_t sigmask, int32_t cap_last)
 {
 	struct cfe_child_plan *p = bump_alloc(b, sizeof(*p), alignof(struct cfe_child_plan));
 	struct cfe_error *error = bump_alloc(b, sizeof(*error), alignof(struct cfe_error));
@@ -120,10 +160,10 @@ static void plan_fill(struct bump *b, const struct cfe_config *c, const struct c
 	    bump_copy(b, c->groups, c->groups_len * sizeof(*c->groups), alignof(uint32_t));
 	const struct cfe_bpf_insn *filter = bump_copy(
 	    b, c->seccomp, c->seccomp_len * sizeof(*c->seccomp), alignof(struct cfe_bpf_insn));
-	const char *pivot_root = bump_strdup(b, c->pivot_root);
-	const char *hostname = bump_strdup(b, c->hostname);
-	const char *domainname = bump_strdup(b, c->domainname);
-	const char *workdir = bump_strdup(b, c->workdir);
+	const char *pivot_root = cfe_bump_strdup(b, c->pivot_root, SIZE_MAX);
+	const char *hostname = cfe_bump_strdup(b, c->hostname, SIZE_MAX);
+	const char *domainname = cfe_bump_strdup(b, c->domainname, SIZE_MAX);
+	const char *workdir = cfe_bump_strdup(b, c->workdir, SIZE_MAX);
 
 	if (p == NULL)
 		return;
@@ -138,6 +178,8 @@ static void plan_fill(struct bump *b, const struct cfe_config *c, const struct c
 	    .clone_flags = c->clone_flags,
 	    .has_sync = c->sync_fn != NULL,
 	    .do_setgroups = setgroups_wanted(c),
+	    .parent_stops = cfe_config_parent_stops(c),
+	    .cap_last = cap_last,
 	    .uid = c->uid,
 	    .gid = c->gid,
 	    .groups_len = c->groups_len,
@@ -181,7 +223,10 @@ static int arena_map(struct cfe_arena *a, size_t page)
 
 	if (base == MAP_FAILED)
 		return errno;
-	/* A child that overflows its stack must fault, not scribble on ours. */
+	/* A child that overflows its stack must fault, not scribble on ours.
+	 * On failure the range is unmapped here and a->base stays NULL: by
+	 * the time cfe_arena_destroy runs, the address may be someone
+	 * else's mapping. */
 	if (mprotect(base, page, PROT_NONE) != 0) {
 		int err = errno;
 
@@ -196,11 +241,14 @@ int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, const stru
 		     uint64_t sigmask)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	struct bump measure = {.base = NULL, .used = 0};
-	struct bump fill;
+	size_t strings = plan_strings(c);
+	struct cfe_bump measure = {.lens = calloc(strings, sizeof(size_t)), .lens_cap = strings};
+	struct cfe_bump fill;
 
-	plan_fill(&measure, c, fds, sigmask);
 	a->base = NULL;
+	if (measure.lens == NULL)
+		return ENOMEM;
+	plan_fill(&measure, c, fds, sigmask, -1);
 	a->stack_size = CHILD_STACK_SIZE;
 	if (measure.used <= POOLED_PLAN_SIZE) {
 		a->size = pooled_size(page);
@@ -211,13 +259,17 @@ int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, const stru
 	if (a->base == NULL) {
 		int err = arena_map(a, page);
 
-		if (err != 0)
+		if (err != 0) {
+			free(measure.lens);
 			return err;
+		}
 	}
 	a->stack = (char *)a->base + page;
-	fill = (struct bump){.base = (char *)a->stack + a->stack_size, .used = 0};
+	fill = (struct cfe_bump){
+	    .base = (char *)a->stack + a->stack_size, .lens = measure.lens, .lens_cap = strings};
 	a->plan = (struct cfe_child_plan *)fill.base;
-	plan_fill(&fill, c, fds, sigmask);
+	plan_fill(&fill, c, fds, sigmask, last_cap(c));
+	free(measure.lens);
 	return 0;
 }
 

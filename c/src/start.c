@@ -148,6 +148,16 @@ static int32_t hand_over(struct start *s, struct cfe_pending *p, struct cfe_pend
 	return (int32_t)s->pid;
 }
 
+/* The stop the child cannot send itself (cfe_config_parent_stops), then
+ * the byte it waits for: the stop is pending before it goes on. */
+static void stop_child(struct start *s)
+{
+	const char go = 0;
+
+	kill((pid_t)s->pid, SIGSTOP);
+	send_all(s->fds.parent_sock, &go, 1);
+}
+
 /* 1 when the child reported, else (it failed or died) 0. */
 static int child_reported(struct start *s)
 {
@@ -177,6 +187,8 @@ static int32_t handshake(struct start *s, struct cfe_error *err, struct cfe_pend
 		/* A child that stops reports right before it does. */
 		if (cfe_config_stops(&s->config) && !child_reported(s))
 			goto failed;
+		if (cfe_config_parent_stops(&s->config))
+			stop_child(s);
 		return hand_over(s, pending, out);
 	}
 	wait_exec_or_death(s->fds.parent_sock);

@@ -91,10 +91,4 @@ static inline CFE_CHILD_CODE long sys_rt_sigprocmask(int how, const uint64_t *se
 	return CFE_SYS(SYS_rt_sigprocmask, how, set, old, sizeof(uint64_t), 0, 0);
 }
 
-static inline CFE_CHILD_CODE __attribute__((noreturn)) void sys_exit(int status)
-{
-	for (;;)
-		CFE_SYS(SYS_exit_group, status, 0, 0, 0, 0, 0);
-}
-
 #endif
