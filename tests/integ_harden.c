@@ -856,7 +856,7 @@ static void copy_probe(char dir[sizeof("/tmp/cfe-harden-XXXXXX")], char *copy, s
 
 /* Run path as uid 65534 with DROP_CAPS; returns its report (free it), or
  * NULL with *err when the start failed. */
-static char *run_dropped(const char *path, struct cfe_error *err)
+static char *run_dropped(const char *path, uint32_t flags, struct cfe_error *err)
 {
 	const char *args[] = {path, "--out-fd", "1"};
 	struct cfe_config c = probe_config();
@@ -874,7 +874,7 @@ static char *run_dropped(const char *path, struct cfe_error *err)
 	c.args_len = 3;
 	c.files = files;
 	c.files_len = 3;
-	c.flags = CFE_FLAG_CREDENTIAL | CFE_FLAG_DROP_CAPS;
+	c.flags = CFE_FLAG_CREDENTIAL | CFE_FLAG_DROP_CAPS | flags;
 	c.uid = 65534;
 	c.gid = 65534;
 	pid = cfe_start(&c, err, NULL);
@@ -890,11 +890,14 @@ static char *run_dropped(const char *path, struct cfe_error *err)
 	return json;
 }
 
-static void expect_no_caps(const char *json, const char *what)
+/* With no_new_privs the bounding set is left as it is (the kernel grants
+ * nothing at exec then), so only the other sets are checked. */
+static void expect_no_caps(const char *json, uint32_t flags, const char *what)
 {
-	static const char *const sets[] = {"cap_inh", "cap_prm", "cap_eff", "cap_bnd", "cap_amb"};
+	static const char *const sets[] = {"cap_inh", "cap_prm", "cap_eff", "cap_amb", "cap_bnd"};
+	size_t n = ARRAY_LEN(sets) - ((flags & CFE_FLAG_NO_NEW_PRIVS) ? 1 : 0);
 
-	for (size_t i = 0; i < ARRAY_LEN(sets); i++) {
+	for (size_t i = 0; i < n; i++) {
 		char want[64];
 
 		snprintf(want, sizeof(want), "\"%s\":\"" NO_CAPS "\"", sets[i]);
@@ -922,47 +925,67 @@ static void expect_started(const char *json, const struct cfe_error *err, const 
 }
 
 /* Neither a setuid-root program nor one with file capabilities gets any
- * capability back after DROP_CAPS: the bounding and ambient sets are
- * empty too.  (A file whose effective bit is set but whose permitted
- * capabilities cannot all be granted is refused by the kernel's execve.) */
-static void test_dropped_caps_not_regained(void **state)
+ * capability back after DROP_CAPS: without no_new_privs the bounding and
+ * ambient sets are emptied too; with it the kernel grants nothing at exec.
+ * (Without it, a file whose effective bit is set but whose permitted
+ * capabilities cannot all be granted is refused by the kernel's execve;
+ * with it, it runs without them.) */
+static void dropped_caps_not_regained(uint32_t flags)
 {
 	char dir[sizeof("/tmp/cfe-harden-XXXXXX")], copy[256];
 	struct cfe_error setuid_err = {0}, file_err = {0}, effective_err = {0};
 	char *setuid_root, *file_caps = NULL, *effective = NULL;
 	int xattr_err;
 
-	(void)state;
 	require_root();
 	copy_probe(dir, copy, sizeof(copy));
 	assert_int_equal(chmod(copy, 04755), 0);
-	setuid_root = run_dropped(copy, &setuid_err);
+	setuid_root = run_dropped(copy, flags, &setuid_err);
 	assert_int_equal(chmod(copy, 0755), 0);
 	xattr_err = give_net_raw(copy, 0);
 	if (xattr_err == 0) {
-		file_caps = run_dropped(copy, &file_err);
+		file_caps = run_dropped(copy, flags, &file_err);
 		xattr_err = give_net_raw(copy, 1);
 	}
 	if (xattr_err == 0)
-		effective = run_dropped(copy, &effective_err);
+		effective = run_dropped(copy, flags, &effective_err);
 	assert_int_equal(unlink(copy), 0);
 	assert_int_equal(rmdir(dir), 0);
 
 	expect_started(setuid_root, &setuid_err, "setuid root");
-	assert_true(json_has(setuid_root, "\"uid\":[65534,0,0]"));
-	expect_no_caps(setuid_root, "setuid root");
+	assert_true(json_has(setuid_root, "\"uid\":[65534,"));
+	expect_no_caps(setuid_root, flags, "setuid root");
 	free(setuid_root);
 	if (xattr_err != 0) {
 		fprintf(stderr, "skipped: no file capabilities in /tmp: %s\n", strerror(xattr_err));
 		skip();
 	}
 	expect_started(file_caps, &file_err, "cap_net_raw+p");
-	expect_no_caps(file_caps, "cap_net_raw+p");
+	expect_no_caps(file_caps, flags, "cap_net_raw+p");
 	free(file_caps);
+	if (flags & CFE_FLAG_NO_NEW_PRIVS) {
+		/* no_new_privs: runs, granted nothing. */
+		expect_started(effective, &effective_err, "cap_net_raw+ep");
+		expect_no_caps(effective, flags, "cap_net_raw+ep");
+		free(effective);
+		return;
+	}
 	if (effective != NULL)
 		fail_msg("cap_net_raw+ep ran: %s", effective);
 	assert_int_equal(effective_err.err_no, EPERM);
 	assert_int_equal(effective_err.location, CFE_LOC_EXECVE);
+}
+
+static void test_dropped_caps_not_regained(void **state)
+{
+	(void)state;
+	dropped_caps_not_regained(0);
+}
+
+static void test_dropped_caps_not_regained_no_new_privs(void **state)
+{
+	(void)state;
+	dropped_caps_not_regained(CFE_FLAG_NO_NEW_PRIVS);
 }
 
 const struct CMUnitTest harden_tests[] = {
@@ -978,5 +1001,6 @@ const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_stop_as_pid_namespace_init),
     cmocka_unit_test(test_no_fd_for_copies),
     cmocka_unit_test(test_dropped_caps_not_regained),
+    cmocka_unit_test(test_dropped_caps_not_regained_no_new_privs),
 };
 const size_t harden_tests_len = sizeof(harden_tests) / sizeof(harden_tests[0]);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdalign.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,9 +122,8 @@ static int setgroups_wanted(const struct cfe_config *c)
 		 c->groups_len == 0);
 }
 
-/* /proc/sys/kernel/cap_last_cap when the child drops capabilities (it
- * empties the bounding set up to there), else or where unreadable -1. */
-static int32_t last_cap(const struct cfe_config *c)
+/* /proc/sys/kernel/cap_last_cap, or -1 where unreadable. */
+static int32_t read_cap_last_cap(void)
 {
 	char text[16] = {0};
 	int fd;
@@ -131,8 +131,6 @@ static int32_t last_cap(const struct cfe_config *c)
 	long v;
 	char *end;
 
-	if (!(c->flags & (CFE_FLAG_DROP_CAPS | CFE_FLAG_CREDENTIAL)))
-		return -1;
 	fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -142,6 +140,25 @@ static int32_t last_cap(const struct cfe_config *c)
 		return -1;
 	v = strtol(text, &end, 10);
 	return end != text && v >= 0 && v < 64 ? (int32_t)v : -1;
+}
+
+/* The last capability the kernel knows when the child drops capabilities
+ * (it empties the bounding set up to there), else -1.  It is fixed for the
+ * kernel's life: read once, not at every start. */
+static int32_t last_cap(const struct cfe_config *c)
+{
+	static _Atomic int32_t known = -2; /* -2: not read yet */
+	int32_t v;
+
+	if (!(c->flags & (CFE_FLAG_DROP_CAPS | CFE_FLAG_CREDENTIAL)))
+		return -1;
+	v = atomic_load_explicit(&known, memory_order_relaxed);
+	if (v == -2) {
+		v = read_cap_last_cap();
+		if (v >= 0)
+			atomic_store_explicit(&known, v, memory_order_relaxed);
+	}
+	return v;
 }
 
 static void plan_fill(struct cfe_bump *b, const struct cfe_config *c, const struct cfe_fds *fds,
