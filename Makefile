@@ -29,6 +29,12 @@ DEMO      := $(BUILD)/sandbox-demo
 UNIT      := $(BUILD)/unit-tests
 INTEG     := $(BUILD)/integration-tests
 HEAPCHECK := $(BUILD)/check-heap
+SOAK      := $(BUILD)/soak
+
+# Starts of the soak (mixed, then under a signal storm): short in make
+# test, long in make soak.
+SOAK_SHORT := 2000 1000
+SOAK_LONG  := 10000 5000
 
 STATICCHECK := $(shell go env GOPATH)/bin/staticcheck
 
@@ -51,7 +57,7 @@ FALLBACK_TARGETS := linux/386 linux/arm linux/riscv64 linux/ppc64le linux/loong6
 BENCH_COUNT ?= 5
 BENCH_TIME  ?= 200x
 
-.PHONY: all deps run test test-c test-go test-fallback abi-check lint cross-aarch64 check-heap install clean asan valgrind bench
+.PHONY: all deps run test test-c test-go test-fallback abi-check lint cross-aarch64 check-heap install clean asan valgrind bench soak
 
 all: $(STATIC) $(SHARED) $(PC) $(PROBE) $(DEMO)
 
@@ -101,6 +107,9 @@ $(INTEG): $(wildcard tests/integ_*.c) $(TEST_SUPPORT) $(TEST_HEADERS) $(STATIC)
 $(HEAPCHECK): tests/check_heap.c $(STATIC)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -Ic/include -o $@ $< $(STATIC) -lpthread
 
+$(SOAK): tests/soak.c $(STATIC)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ic/include -o $@ $< $(STATIC) -lpthread
+
 # Sanitizer builds of both suites.  The child's code runs on its own stack
 # in the parent's memory and may not touch the sanitizers' thread state, so
 # child.c is built without them.
@@ -141,9 +150,10 @@ test: deps
 	$(MAKE) test-c
 	$(MAKE) test-go
 
-test-c: all $(UNIT) $(INTEG)
+test-c: all $(UNIT) $(INTEG) $(SOAK)
 	$(UNIT)
 	CFE_PROBE=$(abspath $(PROBE)) $(INTEG)
+	CFE_PROBE=$(abspath $(PROBE)) $(SOAK) $(SOAK_SHORT)
 	@scripts/check-exports.sh $(SHARED)
 	$(MAKE) asan
 	$(MAKE) valgrind
@@ -176,6 +186,11 @@ test-fallback:
 
 check-heap: deps $(HEAPCHECK) $(PROBE)
 	$(HEAPCHECK) $(PROBE)
+
+# The long soak: the C one, then the Go one (CFE_SOAK=1 makes it long).
+soak: all $(SOAK)
+	CFE_PROBE=$(abspath $(PROBE)) $(SOAK) $(SOAK_LONG)
+	CFE_SOAK=1 $(GO_ENV) go test -count=1 -run Soak -v ./go/forkexec
 
 # ABI: the shared library against the committed version 1 baseline
 # (abi/libcforkexec.so.1.abi, abidw of the library as released).  Any

@@ -179,7 +179,7 @@ func checkParams(p *Params) error {
 	if p.Seccomp != nil && (p.Seccomp.Len == 0 || p.Seccomp.Filter == nil) {
 		return fmt.Errorf("cforkexec: Seccomp has no instructions: %w", syscall.EINVAL)
 	}
-	return nil
+	return checkLimits(p)
 }
 
 func boolFlag(v bool, f C.uint32_t) C.uint32_t {

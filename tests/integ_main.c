@@ -18,6 +18,7 @@ GROUP(fields);
 GROUP(errors);
 GROUP(sync);
 GROUP(harden);
+GROUP(badinput);
 
 int main(void)
 {
@@ -27,5 +28,7 @@ int main(void)
 	failed += _cmocka_run_group_tests("errors", errors_tests, errors_tests_len, NULL, NULL);
 	failed += _cmocka_run_group_tests("sync", sync_tests, sync_tests_len, NULL, NULL);
 	failed += _cmocka_run_group_tests("harden", harden_tests, harden_tests_len, NULL, NULL);
+	failed +=
+	    _cmocka_run_group_tests("badinput", badinput_tests, badinput_tests_len, NULL, NULL);
 	return failed != 0;
 }

@@ -269,6 +269,7 @@ static const int32_t files_closed[] = {-1, -1, 7};
 static const struct cfe_bpf_insn big_filter[CFE_BPF_MAXINSNS + 1];
 static const struct cfe_id_map map_pad[] = {{.size = 1}, {.container_id = 1, .size = 1, .pad = 1}};
 static const uint32_t many_groups[CFE_GROUPS_MAX + 1];
+static const struct cfe_id_map many_maps[CFE_ID_MAP_LINES_MAX + 1];
 static const struct cfe_mount one_mount[] = {
     {.source = "none", .target = "/proc", .fstype = "proc"}};
 static const struct cfe_mount mount_pad[] = {{.target = "/a"}, {.target = "/b", .pad = 1}};
@@ -459,6 +460,38 @@ static void id_maps_given(struct cfe_config *c)
 	c->gid_maps_len = 1;
 }
 
+static void uid_maps_too_many(struct cfe_config *c)
+{
+	c->uid_maps = many_maps;
+	c->uid_maps_len = CFE_ID_MAP_LINES_MAX + 1;
+}
+
+static void gid_maps_too_many(struct cfe_config *c)
+{
+	c->gid_maps = many_maps;
+	c->gid_maps_len = CFE_ID_MAP_LINES_MAX + 1;
+}
+
+static void id_maps_most(struct cfe_config *c)
+{
+	c->uid_maps = many_maps;
+	c->gid_maps = many_maps;
+	c->uid_maps_len = CFE_ID_MAP_LINES_MAX;
+	c->gid_maps_len = CFE_ID_MAP_LINES_MAX;
+}
+
+/* Refused before a string is read: the array need not be that long. */
+static void args_len_above_kernel(struct cfe_config *c)
+{
+	c->args_len = CFE_ARG_STRINGS_MAX + 1;
+}
+
+static void env_len_above_kernel(struct cfe_config *c)
+{
+	c->env = one_arg;
+	c->env_len = UINT32_MAX;
+}
+
 static void groups_null_with_len(struct cfe_config *c)
 {
 	c->groups = NULL;
@@ -621,6 +654,11 @@ static const struct rule rules[] = {
     {"uid_map pad", uid_map_pad_set, EINVAL},
     {"gid_map pad", gid_map_pad_set, EINVAL},
     {"id maps given", id_maps_given, 0},
+    {"uid_maps_len 341", uid_maps_too_many, EINVAL},
+    {"gid_maps_len 341", gid_maps_too_many, EINVAL},
+    {"id maps of 340 lines", id_maps_most, 0},
+    {"args_len above MAX_ARG_STRINGS", args_len_above_kernel, EINVAL},
+    {"env_len above MAX_ARG_STRINGS", env_len_above_kernel, EINVAL},
     {"groups NULL with len", groups_null_with_len, EINVAL},
     {"groups_len 65537", groups_too_many, EINVAL},
     {"groups_len 65536", groups_most, 0},

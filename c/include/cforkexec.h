@@ -169,7 +169,8 @@ typedef void (*cfe_clone_hook)(void *context);
 struct cfe_config {
 	uint64_t size; /* sizeof(struct cfe_config) as the caller compiled it */
 
-	/* argv (args_len >= 1) and envp.  args[0] is the path executed unless
+	/* argv (args_len >= 1) and envp, each at most 0x7fffffff strings
+	 * (execve's MAX_ARG_STRINGS).  args[0] is the path executed unless
 	 * exec_fd is set; it is not searched in PATH.  env NULL (or env_len 0)
 	 * is an empty environment, not the caller's. */
 	const char *const *args;
@@ -213,7 +214,8 @@ struct cfe_config {
 	const char *hostname;
 	const char *domainname;
 
-	/* With CLONE_NEWUSER: NULL writes "0 <euid> 1" / "0 <egid> 1". */
+	/* With CLONE_NEWUSER: NULL writes "0 <euid> 1" / "0 <egid> 1".  At
+	 * most 340 lines each, as the kernel takes. */
 	const struct cfe_id_map *uid_maps;
 	const struct cfe_id_map *gid_maps;
 	uint32_t uid_maps_len;

@@ -18,9 +18,10 @@ static int tail_is_zero(const unsigned char *p, size_t len)
 	return 1;
 }
 
+/* Each check bounds a count before it reads the array behind it. */
 static int strings_valid(const char *const *v, uint32_t n)
 {
-	if (n > 0 && v == NULL)
+	if ((n > 0 && v == NULL) || n > CFE_ARG_STRINGS_MAX)
 		return 0;
 	for (uint32_t i = 0; i < n; i++)
 		if (v[i] == NULL)
@@ -43,7 +44,7 @@ static int mounts_check(const struct cfe_mount *m, uint32_t n)
 
 static int id_maps_valid(const struct cfe_id_map *m, uint32_t n)
 {
-	if (n > 0 && m == NULL)
+	if ((n > 0 && m == NULL) || n > CFE_ID_MAP_LINES_MAX)
 		return 0;
 	for (uint32_t i = 0; i < n; i++)
 		if (m[i].pad != 0)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,9 +34,14 @@ static int park_files(struct cfe_fds *f, const struct cfe_config *c)
 		count += (uint32_t)cfe_fd_needs_park(c->files, i);
 	if (count == 0)
 		return 0;
-	f->parked = calloc(count, sizeof(*f->parked));
+	/* malloc, not calloc: glibc's calloc does not take from the thread
+	 * cache that free fills, so each start would leave one more chunk
+	 * cached, up to the cache's bound, and a check of the C heap over
+	 * repeated starts would see it grow. */
+	f->parked = malloc(count * sizeof(*f->parked));
 	if (f->parked == NULL)
 		return ENOMEM;
+	memset(f->parked, 0xff, count * sizeof(*f->parked)); /* every entry -1 */
 	for (uint32_t i = 0; i < c->files_len; i++) {
 		int err;
 

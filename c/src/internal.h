@@ -22,6 +22,12 @@
 /* Most supplementary groups (NGROUPS_MAX). */
 #define CFE_GROUPS_MAX 65536
 
+/* Most lines of a uid_map or gid_map the kernel takes (since Linux 4.15). */
+#define CFE_ID_MAP_LINES_MAX 340
+
+/* Most strings of argv, and of envp, execve takes (MAX_ARG_STRINGS). */
+#define CFE_ARG_STRINGS_MAX 0x7fffffffu
+
 /* ETXTBSY retries of execve, 1 ms apart, as the reference does. */
 #define CFE_ETXTBSY_RETRIES 50
 

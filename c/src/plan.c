@@ -254,17 +254,28 @@ static int arena_map(struct cfe_arena *a, size_t page)
 	return 0;
 }
 
+/* Lengths of this many strings are kept on the stack; a configuration
+ * with more (a long argv or env) takes them from the heap. */
+#define LENS_ON_STACK 128
+
 int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, const struct cfe_fds *fds,
 		     uint64_t sigmask)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t strings = plan_strings(c);
-	struct cfe_bump measure = {.lens = calloc(strings, sizeof(size_t)), .lens_cap = strings};
+	size_t lens_on_stack[LENS_ON_STACK] = {0};
+	size_t *lens = lens_on_stack;
+	struct cfe_bump measure;
 	struct cfe_bump fill;
+	int err = 0;
 
 	a->base = NULL;
-	if (measure.lens == NULL)
-		return ENOMEM;
+	if (strings > LENS_ON_STACK) {
+		lens = calloc(strings, sizeof(size_t));
+		if (lens == NULL)
+			return ENOMEM;
+	}
+	measure = (struct cfe_bump){.lens = lens, .lens_cap = strings};
 	plan_fill(&measure, c, fds, sigmask, -1);
 	a->stack_size = CHILD_STACK_SIZE;
 	if (measure.used <= POOLED_PLAN_SIZE) {
@@ -273,21 +284,18 @@ int cfe_arena_create(struct cfe_arena *a, const struct cfe_config *c, const stru
 	} else {
 		a->size = page + a->stack_size + page_round(measure.used, page);
 	}
-	if (a->base == NULL) {
-		int err = arena_map(a, page);
-
-		if (err != 0) {
-			free(measure.lens);
-			return err;
-		}
+	if (a->base == NULL)
+		err = arena_map(a, page);
+	if (err == 0) {
+		a->stack = (char *)a->base + page;
+		fill = (struct cfe_bump){
+		    .base = (char *)a->stack + a->stack_size, .lens = lens, .lens_cap = strings};
+		a->plan = (struct cfe_child_plan *)fill.base;
+		plan_fill(&fill, c, fds, sigmask, last_cap(c));
 	}
-	a->stack = (char *)a->base + page;
-	fill = (struct cfe_bump){
-	    .base = (char *)a->stack + a->stack_size, .lens = measure.lens, .lens_cap = strings};
-	a->plan = (struct cfe_child_plan *)fill.base;
-	plan_fill(&fill, c, fds, sigmask, last_cap(c));
-	free(measure.lens);
-	return 0;
+	if (lens != lens_on_stack)
+		free(lens);
+	return err;
 }
 
 void cfe_arena_destroy(struct cfe_arena *a)
