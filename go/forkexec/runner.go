@@ -122,6 +122,9 @@ type Runner struct {
 // that calls Start) and must make its ptrace calls from that thread.
 func (r *Runner) Start() (int, error) {
 	pid, failure, err := bindings.Start((*bindings.Params)(r))
+	if step, ok := err.(bindings.StepFailure); ok {
+		failure, err = step.Failure, nil
+	}
 	if err != nil {
 		return 0, err
 	}
