@@ -148,6 +148,9 @@ func TestChildMaxrss(t *testing.T) {
 	if testing.Short() {
 		t.Skip("holds up to 1 GiB of heap")
 	}
+	if raceEnabled {
+		t.Skip("holds up to 1 GiB of heap, twice that with the race detector's shadow memory, for numbers that are not a run's without it")
+	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var table []string
