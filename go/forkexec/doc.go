@@ -61,7 +61,12 @@
 //     Files.
 //   - A panic in SyncFunc kills and reaps the child, then re-panics from
 //     Start with the same value; the reference leaves its child blocked
-//     before execve (sync/panics).
+//     before execve (sync/panics).  So does runtime.Goexit in SyncFunc,
+//     which ends the goroutine in both (sync/Goexit).
+//   - The caller's dumpable flag, which the child's setuid clears in the
+//     memory it shares with the caller, is restored; the reference's
+//     vfork child leaves the caller not dumpable for good
+//     (fields/Credential-caller-dumpable).
 //   - Files moved out of the way never overwrite an fd the child inherits;
 //     the reference's child moves its socket onto the first fd above every
 //     Files entry, closing whatever was there (fields/inherited-fd-above-Files).

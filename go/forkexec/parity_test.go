@@ -107,7 +107,7 @@ type parityCase struct {
 	// result undoes it just after.
 	thread func() func()
 	// afterStart observes the child once Start has returned.
-	afterStart func(pid int) string
+	afterStart func(fx *parityFixture, pid int) string
 	// inDir runs the case in a directory of its fixture, "cwd" (Start
 	// and the child inherit it).
 	inDir bool
@@ -177,6 +177,7 @@ type parityOutcome struct {
 	pid        int
 	err        error
 	panicked   any
+	goexited   bool // the goroutine that called Start ended inside it
 	hung       bool
 	status     string // how the child ended (or stopped and ended)
 	report     map[string]any
@@ -301,23 +302,25 @@ func runParity(t *testing.T, c *parityCase, fx *parityFixture, start parityStart
 	}
 	o := &parityOutcome{}
 	outDone := make(chan []byte, 1)
+	go func() {
+		data, _ := io.ReadAll(rd)
+		outDone <- data
+	}()
 	started := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
+		// Also when SyncFunc ends this goroutine (runtime.Goexit).
+		defer wr.Close()
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		startRecovered(o, start, r, c.thread, started)
 		wr.Close()
-		go func() {
-			data, _ := io.ReadAll(rd)
-			outDone <- data
-		}()
 		if o.err != nil || o.panicked != nil || o.pid <= 0 {
 			return
 		}
 		if c.afterStart != nil {
-			o.afterStart = c.afterStart(o.pid)
+			o.afterStart = c.afterStart(fx, o.pid)
 		}
 		stop := watchdog(o.pid)
 		defer stop()
@@ -358,13 +361,15 @@ func startRecovered(o *parityOutcome, start parityStart, r forkexec.Runner, thre
 	defer close(started)
 	defer func() {
 		if v := recover(); v != nil {
-			o.panicked = v
+			o.panicked, o.goexited = v, false
 		}
 	}()
 	if thread != nil {
 		defer thread()()
 	}
+	o.goexited = true // until Start returns
 	o.pid, o.err = start(r)
+	o.goexited = false
 }
 
 // killChildren kills and reaps every child of ours (a stuck or abandoned
@@ -530,6 +535,8 @@ func (o *parityOutcome) lines() []string {
 	switch {
 	case o.hung:
 		l = append(l, "start: hung (until its child was killed), then "+describeError(o.err))
+	case o.goexited:
+		l = append(l, "start: its goroutine ended (runtime.Goexit)")
 	case o.panicked == parityPanic:
 		l = append(l, "start: panicked with SyncFunc's value")
 	case o.panicked != nil:
@@ -854,7 +861,7 @@ func parityFieldCases() []parityCase {
 				_, cg := caseCgroup(t, fx)
 				return forkexec.Runner{Args: []string{probePath, "--sleep", "50"}, CgroupFd: cg.Fd()}
 			},
-			afterStart: func(pid int) string {
+			afterStart: func(_ *parityFixture, pid int) string {
 				s, err := cgroupOf(pid)
 				return fmt.Sprint(s, " ", err)
 			},
@@ -866,6 +873,25 @@ func parityFieldCases() []parityCase {
 		{name: "fields/Credential", root: true, build: fixed(forkexec.Runner{
 			Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{65534}},
 		})},
+		// The caller's dumpable flag, which a CLONE_VM child's setuid
+		// clears (both packages clone so here).
+		{name: "fields/Credential-caller-dumpable", root: true,
+			build: fixed(forkexec.Runner{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}),
+			afterRun: func(fx *parityFixture) string {
+				d, _, _ := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_GET_DUMPABLE, 0, 0)
+				_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, 1, 0)
+				return fmt.Sprint("the caller's dumpable flag: ", d)
+			},
+			differ: "doc.go: the caller's dumpable flag is restored; the reference's vfork child's setuid leaves the caller not dumpable",
+			ours: func(o *parityOutcome) error {
+				if err := oursExit0(o); err != nil {
+					return err
+				}
+				if o.afterRun != "the caller's dumpable flag: 1" {
+					return fmt.Errorf("%s, want 1", o.afterRun)
+				}
+				return nil
+			}},
 		{name: "fields/Credential-NoSetGroups", root: true, build: fixed(forkexec.Runner{
 			Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{1, 2}, NoSetGroups: true},
 		})},
@@ -992,7 +1018,7 @@ func paritySyncCases() []parityCase {
 					panic(parityPanic)
 				})}
 			},
-			differ: "the reference leaves its child blocked before execve; ours kills and reaps it (doc.go: a panic in SyncFunc)",
+			differ: "doc.go: a panic in SyncFunc; the reference leaves its child blocked before execve, ours kills and reaps it",
 			ours: func(o *parityOutcome) error {
 				if o.panicked != parityPanic || len(o.leftover) != 0 {
 					return fmt.Errorf("panic %v, children left %v; want SyncFunc's panic and no child", o.panicked, o.leftover)
@@ -1000,6 +1026,19 @@ func paritySyncCases() []parityCase {
 				return nil
 			},
 		},
+		{name: "sync/Goexit", build: func(t *testing.T, fx *parityFixture, x *parityRun) forkexec.Runner {
+			return forkexec.Runner{Args: []string{probePath, "--exit", "0"}, SyncFunc: x.sync(func(int) (string, error) {
+				runtime.Goexit()
+				return "", nil
+			})}
+		},
+			differ: "doc.go: runtime.Goexit in SyncFunc; the reference leaves its child blocked before execve, ours kills and reaps it",
+			ours: func(o *parityOutcome) error {
+				if !o.goexited || len(o.leftover) != 0 {
+					return fmt.Errorf("goroutine ended %v, children left %v; want it ended and no child", o.goexited, o.leftover)
+				}
+				return nil
+			}},
 		{name: "handshake/filter-kills-the-child-at-its-ready", root: true, build: func(t *testing.T, fx *parityFixture, x *parityRun) forkexec.Runner {
 			return forkexec.Runner{Seccomp: killWriteFilter(t), SyncFunc: x.syncOK()}
 		}, ours: oursChildError(syscall.EPIPE, 0, 0)},
@@ -1108,6 +1147,32 @@ func parityErrorCases() []parityCase {
 			}).(string)
 			return forkexec.Runner{Args: []string{path}}
 		}, ours: oursChildError(syscall.EACCES, forkexec.LocExecve, 0)},
+		// Another process holds the program open for writing and lets go
+		// within the retries.
+		{name: "errors/execve-ETXTBSY-retried", build: func(t *testing.T, fx *parityFixture, x *parityRun) forkexec.Runner {
+			path := fx.once("copy", func() any {
+				path, w := copyProbe(t)
+				w.Close()
+				return path
+			}).(string)
+			w, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			holder := exec.Command(probePath, "--sleep", "20")
+			holder.ExtraFiles = []*os.File{w}
+			err = holder.Start()
+			w.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fx.memo["holder"] = holder
+			return forkexec.Runner{Args: []string{path, "--out-fd", "1"}}
+		},
+			// The start went through: the holder has let go.
+			afterStart: func(fx *parityFixture, _ int) string {
+				return fmt.Sprint("holder: ", fx.memo["holder"].(*exec.Cmd).Wait())
+			}},
 		{name: "errors/execve-ETXTBSY", build: func(t *testing.T, fx *parityFixture, x *parityRun) forkexec.Runner {
 			path := fx.once("busy", func() any {
 				path, w := copyProbe(t)
