@@ -296,6 +296,10 @@ func runParity(t *testing.T, c *parityCase, fx *parityFixture, start parityStart
 			}
 		}()
 	}
+	// The reference's vfork child's setuid leaves this process not
+	// dumpable; no later test may see that.
+	dumpableBefore, _, _ := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_GET_DUMPABLE, 0, 0)
+	defer syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, dumpableBefore, 0)
 	hangAfter := parityHangAfter
 	if c.hangAfter > 0 {
 		hangAfter = c.hangAfter
@@ -879,7 +883,6 @@ func parityFieldCases() []parityCase {
 			build: fixed(forkexec.Runner{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}),
 			afterRun: func(fx *parityFixture) string {
 				d, _, _ := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_GET_DUMPABLE, 0, 0)
-				_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, 1, 0)
 				return fmt.Sprint("the caller's dumpable flag: ", d)
 			},
 			differ: "doc.go: the caller's dumpable flag is restored; the reference's vfork child's setuid leaves the caller not dumpable",
