@@ -252,8 +252,6 @@ func checkParams(p *Params) error {
 		return refused("PivotRoot %q is relative", p.PivotRoot)
 	case p.StopBeforeSeccomp && p.SyncFunc != nil && !(p.Ptrace && p.Seccomp != nil):
 		return refused("StopBeforeSeccomp with SyncFunc (without Ptrace and Seccomp) stops the child before the handshake")
-	case len(p.Files) > filesMax:
-		return refused("Files has %d entries, more than %d", len(p.Files), filesMax)
 	}
 	if p.CgroupFd > math.MaxInt32 {
 		// clone3 refuses a cgroup fd above INT_MAX.
@@ -264,6 +262,10 @@ func checkParams(p *Params) error {
 	}
 	if err := checkReferenceFds(p); err != nil {
 		return err
+	}
+	if len(p.Files) > filesMax {
+		// Only where RLIMIT_NOFILE is above fs.nr_open's default.
+		return refused("Files has %d entries, more than %d", len(p.Files), filesMax)
 	}
 	for i := range p.Mounts {
 		if p.Mounts[i].Target == nil {

@@ -58,7 +58,8 @@
 //     StopBeforeSeccomp with a SyncFunc but without Ptrace and Seccomp (the
 //     child stops before the handshake and the reference's Start waits for
 //     it forever: checks/StopBeforeSeccomp-with-SyncFunc); more than 1<<20
-//     Files.
+//     Files where RLIMIT_NOFILE allows more (fs.nr_open raised; below it,
+//     it is the reference's dup3 EBADF: checks/Files-more-than-1<<20).
 //   - A panic in SyncFunc kills and reaps the child, then re-panics from
 //     Start with the same value; the reference leaves its child blocked
 //     before execve (sync/panics).  So does runtime.Goexit in SyncFunc,

@@ -1264,6 +1264,11 @@ func parityRefusalCases() []parityCase {
 			files[0], files[1], files[2] = fx.devnull.Fd(), x.out, 2
 			return forkexec.Runner{Files: files}
 		}, ours: oursChildError(syscall.EBADF, forkexec.LocDup3, 0)},
+		{name: "checks/Files-more-than-1<<20", build: func(t *testing.T, fx *parityFixture, x *parityRun) forkexec.Runner {
+			files := closedFiles(1<<20 + 1)
+			files[0], files[1], files[2] = fx.devnull.Fd(), x.out, 2
+			return forkexec.Runner{Files: files}
+		}, ours: oursChildError(syscall.EBADF, forkexec.LocDup3, 0)},
 		{name: "checks/Mount-without-Target", root: true, build: func(t *testing.T, fx *parityFixture, x *parityRun) forkexec.Runner {
 			tmpfs, _ := syscall.BytePtrFromString("tmpfs")
 			return forkexec.Runner{CloneFlags: syscall.CLONE_NEWNS, Mounts: []mount.SyscallParams{{Source: tmpfs, FsType: tmpfs}}}
