@@ -863,8 +863,9 @@ func parityFieldCases() []parityCase {
 			name: "fields/CgroupFd", root: true,
 			build: func(t *testing.T, fx *parityFixture, x *parityRun) forkexec.Runner {
 				_, cg := caseCgroup(t, fx)
-				return forkexec.Runner{Args: []string{probePath, "--sleep", "50"}, CgroupFd: cg.Fd()}
+				return forkexec.Runner{Args: []string{probePath, "--sleep", "300"}, CgroupFd: cg.Fd()}
 			},
+			// While the child sleeps: a zombie's cgroup is the root.
 			afterStart: func(_ *parityFixture, pid int) string {
 				s, err := cgroupOf(pid)
 				return fmt.Sprint(s, " ", err)
