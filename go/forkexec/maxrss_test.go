@@ -105,6 +105,10 @@ func startForMaxrss(t *testing.T, start parityStart, r forkexec.Runner, options 
 	t.Helper()
 	r.Args = []string{probePath, "--exit", "0"}
 	r.Files = nullFiles(t)
+	// The reference's vfork child's setuid leaves this process not
+	// dumpable; no later test may see that.
+	dumpable, _, _ := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_GET_DUMPABLE, 0, 0)
+	defer syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, dumpable, 0)
 	pid, err := start(r)
 	if err != nil {
 		t.Fatalf("Start: %v", err)

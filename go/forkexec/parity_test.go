@@ -882,6 +882,10 @@ func parityFieldCases() []parityCase {
 		// clears (both packages clone so here).
 		{name: "fields/Credential-caller-dumpable", root: true,
 			build: fixed(forkexec.Runner{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}),
+			thread: func() func() {
+				_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, 1, 0)
+				return func() {}
+			},
 			afterRun: func(fx *parityFixture) string {
 				d, _, _ := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_GET_DUMPABLE, 0, 0)
 				return fmt.Sprint("the caller's dumpable flag: ", d)
