@@ -78,17 +78,33 @@ func blockSize(p *Params) uintptr {
 	size += uintptr(len(p.Mounts)) * C.sizeof_struct_cfe_mount
 	for i := range p.Mounts {
 		m := &p.Mounts[i]
-		size += cStringSize(m.Source) + cStringSize(m.Target) + cStringSize(m.FsType) + cStringSize(m.Data)
+		size += cStringSize(m.Source) + cStringSize(mountTarget(m)) + cStringSize(m.FsType) + cStringSize(m.Data)
 	}
 	size += optionalSize(p.WorkDir) + optionalSize(p.PivotRoot) + optionalSize(p.HostName) + optionalSize(p.DomainName)
 	size += uintptr(len(p.UIDMappings)+len(p.GIDMappings)) * C.sizeof_struct_cfe_id_map
-	if p.Credential != nil {
+	if setgroupsWanted(p) {
 		size += align8(uintptr(len(p.Credential.Groups)) * 4)
 	}
 	if p.Seccomp != nil {
-		size += uintptr(p.Seccomp.Len) * C.sizeof_struct_cfe_bpf_insn
+		size += uintptr(filterLen(p.Seccomp)) * C.sizeof_struct_cfe_bpf_insn
 	}
 	return size
+}
+
+// mountTarget is m's target as the C library gets it.
+func mountTarget(m *mount.SyscallParams) *byte {
+	if cStringLen(m.Target) >= pathMax {
+		return &tooLongTarget[0]
+	}
+	return m.Target
+}
+
+// filterLen is the number of instructions the C library gets for prog.
+func filterLen(prog *syscall.SockFprog) int {
+	if filterRefused(prog) {
+		return 1
+	}
+	return int(prog.Len)
 }
 
 func (b *block) alloc(n uintptr) unsafe.Pointer {
@@ -136,50 +152,181 @@ func (b *block) putStrings(v []string) **C.char {
 	return &arr[0]
 }
 
-// checkStrings refuses a NUL inside a string, as syscall.BytePtrFromString
-// does for the reference.
-func checkStrings(field string, v ...string) error {
-	for i, s := range v {
+// The kernel's limits that the configuration meets before a child exists.
+const (
+	bpfMaxInsns = 4096 // BPF_MAXINSNS
+	ngroupsMax  = 65536
+	pathMax     = 4096 // PATH_MAX, the terminating NUL included
+	filesMax    = 1 << 20
+	// neverOpenFd is a descriptor number no process can have open: the
+	// kernel caps RLIMIT_NOFILE (fs.nr_open) at 2147483584.
+	neverOpenFd = math.MaxInt32
+)
+
+// refusedFilter is a filter of one instruction that does not return, which
+// the kernel's seccomp refuses with EINVAL.  It stands for a Seccomp that
+// the reference hands to the kernel as it is and the kernel refuses with
+// EINVAL (no instructions, a nil Filter, more than BPF_MAXINSNS), so that
+// the child fails at the same step as the reference's, in every mode.
+var refusedFilter = C.struct_cfe_bpf_insn{code: syscall.BPF_LD | syscall.BPF_W | syscall.BPF_ABS}
+
+func filterRefused(prog *syscall.SockFprog) bool {
+	return prog.Len == 0 || prog.Filter == nil || prog.Len > bpfMaxInsns
+}
+
+// tooLongTarget stands for a mount target of PATH_MAX bytes or more: its
+// one component is longer than NAME_MAX, so the child's mkdir of it fails
+// with ENAMETOOLONG, as the reference's mkdir of the target does (and
+// nothing is created on the way).
+var tooLongTarget = []byte("/" + strings.Repeat("x", 256) + "\x00")
+
+// StepFailure is marshal's error for a configuration that the reference
+// takes and that fails at a step of its child there, with an error that
+// marshal knows before any child exists: forkexec.Runner.Start returns it
+// as that step's ChildError.  (The steps before it are not run, so a
+// failure they would have had first is not seen.)
+type StepFailure struct{ Failure }
+
+func (f StepFailure) Error() string {
+	return fmt.Sprintf("cforkexec: fails at step %d (index %d): %v", f.Location, f.Index, f.Errno)
+}
+
+// The reference's locations of the steps StepFailure names.
+const (
+	locClone     = 1
+	locSetGroups = 6
+	locDup3      = 9
+	locMount     = 16
+)
+
+// checkStrings finds a NUL inside a string, which the reference's
+// syscall.BytePtrFromString refuses with a bare EINVAL.
+func checkStrings(v ...string) error {
+	for _, s := range v {
 		if strings.IndexByte(s, 0) >= 0 {
-			return fmt.Errorf("cforkexec: %s[%d] contains a NUL byte: %w", field, i, syscall.EINVAL)
+			return syscall.EINVAL
 		}
 	}
 	return nil
 }
 
+func refused(format string, args ...any) error {
+	return fmt.Errorf("cforkexec: "+format+": %w", append(args, syscall.EINVAL)...)
+}
+
+// setgroupsWanted is whether the child calls setgroups, as the reference
+// decides it.
+func setgroupsWanted(p *Params) bool {
+	cred := p.Credential
+	return cred != nil && !cred.NoSetGroups &&
+		!(p.GIDMappings != nil && !p.GIDMappingsEnableSetgroups && len(cred.Groups) == 0)
+}
+
+// checkParams returns what the reference returns for the same
+// configuration before its child runs (a bare EINVAL for a NUL, as
+// syscall.BytePtrFromString gives it), refuses with a descriptive error
+// what the reference would panic, hang or change this machine with, and
+// returns a StepFailure for what the reference's child fails at with an
+// error known already.
 func checkParams(p *Params) error {
 	if len(p.Args) == 0 {
-		return fmt.Errorf("cforkexec: Args is empty: %w", syscall.EINVAL)
+		// The reference indexes Args[0] and panics.
+		return refused("Args is empty")
 	}
-	if err := checkStrings("Args", p.Args...); err != nil {
+	if err := checkStrings(p.Args...); err != nil {
 		return err
 	}
-	if err := checkStrings("Env", p.Env...); err != nil {
+	if err := checkStrings(p.Env...); err != nil {
 		return err
 	}
-	if err := checkStrings("WorkDir/PivotRoot/HostName/DomainName", p.WorkDir, p.PivotRoot, p.HostName, p.DomainName); err != nil {
+	if err := checkStrings(p.WorkDir, p.HostName, p.DomainName, p.PivotRoot); err != nil {
 		return err
 	}
-	if p.ExecFile > math.MaxInt32 {
-		return fmt.Errorf("cforkexec: ExecFile %d is not a file descriptor: %w", p.ExecFile, syscall.EINVAL)
+	newNS := p.CloneFlags&syscall.CLONE_NEWNS != 0
+	switch {
+	case len(p.Mounts) > 0 && !newNS:
+		return refused("Mounts without CLONE_NEWNS would mount in the caller's mount namespace")
+	case p.PivotRoot != "" && !newNS:
+		return refused("PivotRoot without CLONE_NEWNS would pivot the caller's mount namespace")
+	case p.PivotRoot != "" && p.PivotRoot[0] != '/':
+		return refused("PivotRoot %q is relative", p.PivotRoot)
+	case p.StopBeforeSeccomp && p.SyncFunc != nil && !(p.Ptrace && p.Seccomp != nil):
+		return refused("StopBeforeSeccomp with SyncFunc (without Ptrace and Seccomp) stops the child before the handshake")
 	}
 	if p.CgroupFd > math.MaxInt32 {
-		return fmt.Errorf("cforkexec: CgroupFd %d is not a file descriptor: %w", p.CgroupFd, syscall.EINVAL)
+		// clone3 refuses a cgroup fd above INT_MAX.
+		return StepFailure{Failure{Errno: syscall.EINVAL, Location: locClone}}
 	}
-	for i, f := range p.Files {
-		if f != ^uintptr(0) && f > math.MaxInt32 {
-			return fmt.Errorf("cforkexec: Files[%d] = %d is not a file descriptor: %w", i, f, syscall.EINVAL)
-		}
+	if setgroupsWanted(p) && len(p.Credential.Groups) > ngroupsMax {
+		return StepFailure{Failure{Errno: syscall.EINVAL, Location: locSetGroups}}
+	}
+	if err := checkReferenceFds(p); err != nil {
+		return err
+	}
+	if len(p.Files) > filesMax {
+		// Only where RLIMIT_NOFILE is above fs.nr_open's default.
+		return refused("Files has %d entries, more than %d", len(p.Files), filesMax)
 	}
 	for i := range p.Mounts {
 		if p.Mounts[i].Target == nil {
-			return fmt.Errorf("cforkexec: Mounts[%d].Target is nil: %w", i, syscall.EINVAL)
+			// mount(2) with a NULL target.
+			return StepFailure{Failure{Errno: syscall.EFAULT, Location: locMount, Index: i}}
 		}
 	}
-	if p.Seccomp != nil && (p.Seccomp.Len == 0 || p.Seccomp.Filter == nil) {
-		return fmt.Errorf("cforkexec: Seccomp has no instructions: %w", syscall.EINVAL)
+	return nil
+}
+
+// checkReferenceFds fails where the reference's child fails to move its
+// fds.  It moves its socket end, ExecFile when it is below, and each file
+// below its place in Files to the first numbers above every Files entry
+// (dup3 refuses a number at RLIMIT_NOFILE or above), and it moves an
+// ExecFile below them even when it is not open.
+func checkReferenceFds(p *Params) error {
+	if len(p.Files) == 0 && p.ExecFile == 0 {
+		return nil
+	}
+	ebadf := StepFailure{Failure{Errno: syscall.EBADF, Location: locDup3}}
+	next := len(p.Files)
+	moved := 1 // the socket
+	for i, f := range p.Files {
+		if f == ^uintptr(0) || f > math.MaxInt64 {
+			continue // closes fd i, or (as an int) below 0: never moved
+		}
+		if f > math.MaxInt32 {
+			return ebadf // the first free number would be past any limit
+		}
+		next = max(next, int(f))
+		if int(f) < i {
+			moved++
+		}
+	}
+	next++ // the first number above every entry
+	if p.ExecFile > math.MaxInt64 || (p.ExecFile > 0 && int(p.ExecFile) < next) {
+		moved++
+		if p.ExecFile > math.MaxInt32 || !fdOpen(int(p.ExecFile)) {
+			return ebadf
+		}
+	}
+	var lim syscall.Rlimit
+	if len(p.Files) > 0 && syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && uint64(next+moved-1) >= lim.Cur {
+		return ebadf
 	}
 	return checkLimits(p)
+}
+
+func fdOpen(fd int) bool {
+	_, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
+	return e == 0
+}
+
+// fdNumber is f as the C library's fd: any number above MaxInt32 becomes
+// one that is never open, which the child fails to dup3 or execveat with
+// EBADF as the reference's does.
+func fdNumber(f uintptr) C.int32_t {
+	if f > neverOpenFd {
+		return neverOpenFd
+	}
+	return C.int32_t(f)
 }
 
 func boolFlag(v bool, f C.uint32_t) C.uint32_t {
@@ -227,7 +374,7 @@ func (b *block) putMounts(c *C.struct_cfe_config, v []mount.SyscallParams) {
 		m := &v[i]
 		arr[i] = C.struct_cfe_mount{
 			source: b.putCString(m.Source),
-			target: b.putCString(m.Target),
+			target: b.putCString(mountTarget(m)),
 			fstype: b.putCString(m.FsType),
 			data:   b.putCString(m.Data),
 			flags:  C.uint64_t(m.Flags),
@@ -267,7 +414,7 @@ func (b *block) marshal(p *Params) error {
 	c.args_len = C.uint32_t(len(p.Args))
 	c.env = b.putStrings(p.Env)
 	c.env_len = C.uint32_t(len(p.Env))
-	c.exec_fd = C.int32_t(p.ExecFile)
+	c.exec_fd = fdNumber(p.ExecFile)
 	b.putRLimits(c, p)
 	b.putFiles(c, p.Files)
 	b.putSeccomp(c, p.Seccomp)
@@ -285,7 +432,7 @@ func (b *block) marshal(p *Params) error {
 	if cred := p.Credential; cred != nil {
 		c.uid = C.uint32_t(cred.Uid)
 		c.gid = C.uint32_t(cred.Gid)
-		if len(cred.Groups) > 0 {
+		if setgroupsWanted(p) && len(cred.Groups) > 0 {
 			g := unsafe.Slice((*C.uint32_t)(b.alloc(uintptr(len(cred.Groups))*4)), len(cred.Groups))
 			for i, id := range cred.Groups {
 				g[i] = C.uint32_t(id)
@@ -316,7 +463,10 @@ func (b *block) putFiles(c *C.struct_cfe_config, files []uintptr) {
 	}
 	arr := unsafe.Slice((*C.int32_t)(b.alloc(uintptr(len(files))*4)), len(files))
 	for i, f := range files {
-		arr[i] = C.int32_t(int32(f)) // ^uintptr(0) becomes -1: close fd i
+		arr[i] = -1 // ^uintptr(0): close fd i
+		if f != ^uintptr(0) {
+			arr[i] = fdNumber(f)
+		}
 	}
 	c.files = &arr[0]
 	c.files_len = C.uint32_t(len(files))
@@ -326,8 +476,14 @@ func (b *block) putSeccomp(c *C.struct_cfe_config, prog *syscall.SockFprog) {
 	if prog == nil {
 		return
 	}
-	n := int(prog.Len)
+	n := filterLen(prog)
 	arr := unsafe.Slice((*C.struct_cfe_bpf_insn)(b.alloc(uintptr(n)*C.sizeof_struct_cfe_bpf_insn)), n)
+	if filterRefused(prog) {
+		arr[0] = refusedFilter
+		c.seccomp = &arr[0]
+		c.seccomp_len = 1
+		return
+	}
 	for i, insn := range unsafe.Slice(prog.Filter, n) {
 		arr[i] = C.struct_cfe_bpf_insn{code: C.uint16_t(insn.Code), jt: C.uint8_t(insn.Jt), jf: C.uint8_t(insn.Jf), k: C.uint32_t(insn.K)}
 	}

@@ -157,6 +157,28 @@ func TestErrorSeccomp(t *testing.T) {
 	wantChildError(t, ce, forkexec.LocSeccomp, 0, syscall.EINVAL)
 }
 
+// A filter the kernel refuses before reading it (no instructions, a nil
+// Filter, more than BPF_MAXINSNS) fails at the seccomp step, as with the
+// reference, which hands it to the kernel as it is.
+func TestErrorSeccompNoInstructions(t *testing.T) {
+	allow := allowAllFilter()
+	long := make([]syscall.SockFilter, 4097)
+	for i := range long {
+		long[i] = *allow.Filter
+	}
+	for name, prog := range map[string]*syscall.SockFprog{
+		"empty":      {},
+		"Len 0":      {Filter: allow.Filter},
+		"nil Filter": {Len: 1},
+		"too long":   {Len: 4097, Filter: &long[0]},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ce := startFail(t, &forkexec.Runner{Seccomp: prog})
+			wantChildError(t, ce, forkexec.LocSeccomp, 0, syscall.EINVAL)
+		})
+	}
+}
+
 func TestErrorExecveENOENT(t *testing.T) {
 	ce := startFail(t, &forkexec.Runner{Args: []string{filepath.Join(t.TempDir(), "missing")}})
 	wantChildError(t, ce, forkexec.LocExecve, 0, syscall.ENOENT)
@@ -225,23 +247,30 @@ func TestExecveRetriesETXTBSY(t *testing.T) {
 	}
 }
 
-// Configurations refused before any child exists come back as descriptive
-// errors wrapping EINVAL, not as a ChildError.
+// Configurations refused before any child exists come back as errors
+// wrapping EINVAL, not as a ChildError: descriptive ones, or (for a NUL
+// byte) the bare EINVAL that the reference's syscall.BytePtrFromString
+// returns.
 func TestRefusedConfigurations(t *testing.T) {
 	dir := t.TempDir()
 	cases := []struct {
 		name string
 		r    forkexec.Runner
+		bare bool
 	}{
-		{"no args", forkexec.Runner{}},
-		{"NUL in args", forkexec.Runner{Args: []string{probePath, "a\x00b"}}},
-		{"NUL in env", forkexec.Runner{Args: []string{probePath}, Env: []string{"A=\x00"}}},
+		{"no args", forkexec.Runner{}, false},
+		{"NUL in args", forkexec.Runner{Args: []string{probePath, "a\x00b"}}, true},
+		{"NUL in env", forkexec.Runner{Args: []string{probePath}, Env: []string{"A=\x00"}}, true},
+		{"NUL in WorkDir", forkexec.Runner{Args: []string{probePath}, WorkDir: "/\x00"}, true},
 		{"mounts without CLONE_NEWNS", forkexec.Runner{
 			Args:   []string{probePath},
 			Mounts: mountParams(t, mount.Mount{Source: "tmpfs", Target: filepath.Join(dir, "m"), FsType: "tmpfs"}),
-		}},
-		{"pivot root without CLONE_NEWNS", forkexec.Runner{Args: []string{probePath}, PivotRoot: dir}},
-		{"empty seccomp filter", forkexec.Runner{Args: []string{probePath}, Seccomp: &syscall.SockFprog{}}},
+		}, false},
+		{"pivot root without CLONE_NEWNS", forkexec.Runner{Args: []string{probePath}, PivotRoot: dir}, false},
+		{"relative pivot root", forkexec.Runner{Args: []string{probePath}, CloneFlags: syscall.CLONE_NEWNS, PivotRoot: "root"}, false},
+		{"stop before the handshake", forkexec.Runner{
+			Args: []string{probePath}, StopBeforeSeccomp: true, SyncFunc: func(int) error { return nil },
+		}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -260,6 +289,9 @@ func TestRefusedConfigurations(t *testing.T) {
 			}
 			if !errors.Is(err, syscall.EINVAL) {
 				t.Errorf("err = %v does not wrap EINVAL", err)
+			}
+			if bare := err == syscall.EINVAL; bare != c.bare {
+				t.Errorf("err = %#v: bare EINVAL %v, want %v", err, bare, c.bare)
 			}
 			requireNoChildren(t)
 		})

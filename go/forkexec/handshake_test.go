@@ -41,7 +41,8 @@ func TestChildKilledBeforeHandshake(t *testing.T) {
 }
 
 // A child that stops itself reports its setup first, so a failed step is a
-// ChildError, as with the reference, not a pid that exits at once.
+// ChildError, not a pid that exits at once (the reference's Start returns
+// such a pid when there is no SyncFunc: doc.go, What is different).
 func TestStoppingChildReportsSetupFailure(t *testing.T) {
 	requireRoot(t)
 	runtime.LockOSThread()

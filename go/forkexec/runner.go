@@ -114,15 +114,21 @@ type Runner struct {
 }
 
 // Start starts the process and returns its pid.  On failure it returns a
-// ChildError value naming the failed step, the very error SyncFunc returned,
-// or an error naming a field the configuration got wrong; in every case the
-// child has been killed and reaped.
+// ChildError value naming the failed step (also for a configuration whose
+// step fails as surely as the reference's child would), the very error
+// SyncFunc returned, the bare syscall.EINVAL for a NUL byte in a string (as
+// the reference), or an error naming a field that the reference would
+// panic, hang or change the caller's machine with; in every case the child
+// has been killed and reaped.
 //
 // Start locks the goroutine to its OS thread for the whole start.  With
 // Ptrace, the caller must already have locked it (the tracer is the thread
 // that calls Start) and must make its ptrace calls from that thread.
 func (r *Runner) Start() (int, error) {
 	pid, failure, err := bindings.Start((*bindings.Params)(r))
+	if step, ok := err.(bindings.StepFailure); ok {
+		failure, err = step.Failure, nil
+	}
 	if err != nil {
 		return 0, err
 	}
