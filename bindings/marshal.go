@@ -11,6 +11,7 @@ import "C"
 import (
 	"fmt"
 	"math"
+	"path"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -193,10 +194,11 @@ func (f StepFailure) Error() string {
 
 // The reference's locations of the steps StepFailure names.
 const (
-	locClone     = 1
-	locSetGroups = 6
-	locDup3      = 9
-	locMount     = 16
+	locClone           = 1
+	locUnshareUserRead = 3
+	locSetGroups       = 6
+	locDup3            = 9
+	locMount           = 16
 )
 
 // checkStrings finds a NUL inside a string, which the reference's
@@ -250,8 +252,13 @@ func checkParams(p *Params) error {
 		return refused("PivotRoot without CLONE_NEWNS would pivot the caller's mount namespace")
 	case p.PivotRoot != "" && p.PivotRoot[0] != '/':
 		return refused("PivotRoot %q is relative", p.PivotRoot)
+	case p.PivotRoot != "" && path.Clean(p.PivotRoot) == "/":
+		// pivot_root onto the root fails, leaving old_root in it.
+		return refused("PivotRoot %q is the root itself", p.PivotRoot)
 	case p.StopBeforeSeccomp && p.SyncFunc != nil && !(p.Ptrace && p.Seccomp != nil):
 		return refused("StopBeforeSeccomp with SyncFunc (without Ptrace and Seccomp) stops the child before the handshake")
+	case (p.HostName != "" || p.DomainName != "") && p.CloneFlags&syscall.CLONE_NEWUTS == 0:
+		return refused("HostName or DomainName without CLONE_NEWUTS would rename the caller's host")
 	}
 	if p.CgroupFd > math.MaxInt32 {
 		// clone3 refuses a cgroup fd above INT_MAX.
@@ -273,7 +280,7 @@ func checkParams(p *Params) error {
 			return StepFailure{Failure{Errno: syscall.EFAULT, Location: locMount, Index: i}}
 		}
 	}
-	return nil
+	return checkValues(p)
 }
 
 // checkReferenceFds fails where the reference's child fails to move its
@@ -311,7 +318,7 @@ func checkReferenceFds(p *Params) error {
 	if len(p.Files) > 0 && syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && uint64(next+moved-1) >= lim.Cur {
 		return ebadf
 	}
-	return checkLimits(p)
+	return nil
 }
 
 func fdOpen(fd int) bool {

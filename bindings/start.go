@@ -98,6 +98,11 @@ func failureOf(e *C.struct_cfe_error, st *syncState) (Failure, error) {
 		}
 		return Failure{}, st.err
 	case C.CFE_LOC_NONE:
+		if errno != syscall.EINVAL && errno != syscall.E2BIG {
+			// No resource for the start (EMFILE, ENOMEM, ...): the bare
+			// errno, as the reference returns its socketpair's.
+			return Failure{}, errno
+		}
 		return Failure{}, fmt.Errorf("cforkexec: start refused: %w", errno)
 	case C.CFE_LOC_CHILD_DIED:
 		// Killed before it reported back: the reference's ChildError

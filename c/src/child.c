@@ -24,8 +24,6 @@
 #include "internal.h"
 #include "sys.h"
 
-#define CHILD_EXIT_FAILURE 127
-
 /* Kept across setuid so that the child can still unshare a cgroup
  * namespace and drop capabilities itself; locked so the program cannot
  * change it. */
@@ -59,7 +57,9 @@ fail(const struct cfe_child_plan *p, uint32_t location, int32_t index, long ret)
 	p->error->err_no = (int32_t)-ret;
 	p->error->location = location;
 	p->error->index = index;
-	child_exit(CHILD_EXIT_FAILURE);
+	/* The errno is the exit status too, as with the reference: a child
+	 * that fails after cfe_start returned (past its stop) says why. */
+	child_exit((int)((-ret) & 0xff));
 }
 
 static CFE_CHILD_CODE int flag(const struct cfe_child_plan *p, uint32_t f)

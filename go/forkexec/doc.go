@@ -39,12 +39,15 @@
 // NUL byte in a string is the bare syscall.EINVAL, as in the reference.
 //
 // What is better:
+//
 //   - The child is created with CLONE_VM by a C library (libcforkexec), so a
 //     start costs the same whatever the size of the caller's heap; the
 //     reference forks a full copy of the Go process whenever a handshake is
 //     needed (user namespace, SyncFunc, ptrace stop).  (The child's Maxrss
 //     shows it: see below.)
+//
 //   - Start locks the goroutine to its OS thread for the whole start itself.
+//
 //   - Refused up front with an error that wraps EINVAL and names the field,
 //     instead of misbehaving: an empty Args (the reference panics:
 //     checks/no-Args); Mounts or PivotRoot without CLONE_NEWNS (the
@@ -60,34 +63,57 @@
 //     it forever: checks/StopBeforeSeccomp-with-SyncFunc); more than 1<<20
 //     Files where RLIMIT_NOFILE allows more (fs.nr_open raised; below it,
 //     it is the reference's dup3 EBADF: checks/Files-more-than-1<<20).
+//
 //   - A panic in SyncFunc kills and reaps the child, then re-panics from
 //     Start with the same value; the reference leaves its child blocked
 //     before execve (sync/panics).  So does runtime.Goexit in SyncFunc,
 //     which ends the goroutine in both (sync/Goexit).
+//
 //   - The caller's dumpable flag, which the child's setuid clears in the
 //     memory it shares with the caller, is restored; the reference's
 //     vfork child leaves the caller not dumpable for good
 //     (fields/Credential-caller-dumpable).
+//
 //   - Files moved out of the way never overwrite an fd the child inherits;
 //     the reference's child moves its socket onto the first fd above every
 //     Files entry, closing whatever was there (fields/inherited-fd-above-Files).
+//
 //   - A step that fails before the child stops itself (StopBeforeSeccomp,
 //     or Ptrace with Seccomp) is Start's ChildError; the reference returns
 //     the pid of a child that exits with the errno as its status
 //     (handshake/stop-after-a-failed-step,
 //     handshake/ptrace-stop-after-a-failed-step).
+//
 //   - A start without a handshake makes no fd; the reference's always makes
 //     a socket pair and fails with EMFILE where no fd is free
 //     (checks/no-free-fd).
 //
-// Not yet the same (the rows assert what this package does now):
-//   - A child that fails after Start has returned its pid (a step after its
-//     stop: the filter, execve) exits with status 127; the reference's
-//     exits with the errno (checks/Seccomp-empty-StopBeforeSeccomp,
-//     checks/Seccomp-empty-Ptrace).
-//   - An errno of the parent before any child exists (EMFILE, ENOMEM) comes
-//     back wrapped; the reference returns it bare
-//     (checks/no-free-fd-with-SyncFunc).
+//   - Hardened where the reference would let a start weaken the sandbox or
+//     the caller: HostName or DomainName without CLONE_NEWUTS (the reference
+//     renames the caller's host) and a PivotRoot naming "/" (the
+//     reference's pivot_root fails and leaves old_root in the caller's
+//     root) are refused up front with an error naming the field; a failed
+//     unshare of the cgroup namespace after SyncFunc
+//     (UnshareCgroupAfterSync) is a ChildError at location 35, where the
+//     reference ignores it and runs the program in the caller's cgroup
+//     namespace (ErrorLocation(35).String() is "unknown", as the
+//     reference's String() says of numbers it does not know); a Files entry
+//     or ExecFile that is not open when Start is called is EBADF at dup3
+//     (or execve), even where its number would have become the start's own
+//     socket, which the reference hands to the program; StopBeforeSeccomp
+//     with CLONE_NEWPID really stops the child, which as its pid
+//     namespace's init ignores its own SIGSTOP in the reference.
+//
+//   - DropCaps, and a Credential, also empty the bounding and ambient
+//     capability sets when no_new_privs is off, so that no exec of a
+//     setuid-root or file-capability program gets a capability back; the
+//     reference leaves the bounding set full (every fields/ and handshake/
+//     row with DropCaps or a Credential; TestParitySideBySide logs it).
+//     With no_new_privs (NoNewPrivs, or a Seccomp filter) the kernel grants
+//     nothing at exec and the bounding set is left as it is.
+//
+//   - A seccomp filter that refuses exit and exit_group cannot make Start
+//     hang: the failed child ends with a fault.
 //
 // syscall.ForkLock is held for writing around the clone only, as in the
 // reference (with CLONE_VFORK, until the child's execve).
