@@ -1519,6 +1519,57 @@ static void test_injected_sync_read(void **state)
 	expect_injected_error(&c, &f, CFE_LOC_SYNC_READ);
 }
 
+/* ---- found by the fuzzers ---- */
+
+/* The child's own filter makes every call fail with EPERM, exit_group
+ * included, once execve (or, with a handshake, the write of its "ready")
+ * has failed.  The child must still die and its error come back, not spin
+ * with the parent waiting for it.  A start that hangs is cut short by the
+ * alarm; the spinning child by the CPU limit it inherits. */
+static int limit_a_hang(const void *arg)
+{
+	const struct rlimit cpu = {.rlim_cur = 10, .rlim_max = 10};
+	const struct rlimit core = {.rlim_cur = 0, .rlim_max = 0};
+
+	(void)arg;
+	if (setrlimit(RLIMIT_CPU, &cpu) != 0 || setrlimit(RLIMIT_CORE, &core) != 0)
+		return errno;
+	alarm(5);
+	return 0;
+}
+
+static void expect_error_under_refuse_all_filter(struct cfe_config *c, uint32_t location)
+{
+	static const struct cfe_bpf_insn refuse_all[] = {
+	    {.code = BPF_RET | BPF_K, .k = SECCOMP_RET_ERRNO | EPERM},
+	};
+	struct sub_report rep;
+
+	c->seccomp = refuse_all;
+	c->seccomp_len = 1;
+	run_in_subprocess(c, limit_a_hang, NULL, &rep);
+	expect_subprocess_error(&rep, EPERM, location);
+}
+
+static void test_filter_refusing_exit_after_failed_execve(void **state)
+{
+	struct cfe_config c = plain_config();
+
+	(void)state;
+	require_root();
+	expect_error_under_refuse_all_filter(&c, CFE_LOC_EXECVE);
+}
+
+static void test_filter_refusing_exit_after_failed_sync_write(void **state)
+{
+	struct cfe_config c = plain_config();
+
+	(void)state;
+	require_root();
+	c.sync_fn = accept_start;
+	expect_error_under_refuse_all_filter(&c, CFE_LOC_SYNC_WRITE);
+}
+
 const struct CMUnitTest errors_tests[] = {
     cmocka_unit_test(test_location_names),
     cmocka_unit_test(test_invalid_configs_fail_before_clone),
@@ -1568,5 +1619,7 @@ const struct CMUnitTest errors_tests[] = {
     cmocka_unit_test(test_injected_stop),
     cmocka_unit_test(test_injected_sync_write),
     cmocka_unit_test(test_injected_sync_read),
+    cmocka_unit_test(test_filter_refusing_exit_after_failed_execve),
+    cmocka_unit_test(test_filter_refusing_exit_after_failed_sync_write),
 };
 const size_t errors_tests_len = sizeof(errors_tests) / sizeof(errors_tests[0]);

@@ -91,10 +91,19 @@ static inline CFE_CHILD_CODE long sys_rt_sigprocmask(int how, const uint64_t *se
 	return CFE_SYS(SYS_rt_sigprocmask, how, set, old, sizeof(uint64_t), 0, 0);
 }
 
+/* The caller's seccomp filter, loaded before the steps that may still fail
+ * (the handshake, execve), may make exit_group fail too: an errno action, a
+ * trace action without a tracer.  Spinning on it would hold the parent for
+ * good (under CLONE_VFORK, inside the clone).  So then exit, and then a
+ * fault, which kills whatever the signal mask and dispositions.  (Before
+ * Linux 5.16, the core dump of a fault, where the memory is dumpable, also
+ * kills every other process that shares it: the parent.) */
 static inline CFE_CHILD_CODE __attribute__((noreturn)) void sys_exit(int status)
 {
+	CFE_SYS(SYS_exit_group, status, 0, 0, 0, 0, 0);
+	CFE_SYS(SYS_exit, status, 0, 0, 0, 0, 0);
 	for (;;)
-		CFE_SYS(SYS_exit_group, status, 0, 0, 0, 0, 0);
+		__builtin_trap();
 }
 
 #endif

@@ -157,6 +157,46 @@ func TestErrorSeccomp(t *testing.T) {
 	wantChildError(t, ce, forkexec.LocSeccomp, 0, syscall.EINVAL)
 }
 
+// A filter that makes every system call fail, exit_group included: the
+// child's execve fails (or, with SyncFunc, its write of "ready") and it
+// must still die, and Start return its error, rather than spin with Start
+// waiting.  (The CPU limit ends a spinning child if this regresses.)
+// Found by FuzzRunnerConfig.
+func TestErrorFilterRefusingExit(t *testing.T) {
+	requireRoot(t)
+	insns := []syscall.SockFilter{{Code: syscall.BPF_RET | syscall.BPF_K, K: seccompRetErrno | uint32(syscall.EPERM)}}
+	for _, c := range []struct {
+		sync func(int) error
+		loc  forkexec.ErrorLocation
+	}{{nil, forkexec.LocExecve}, {func(int) error { return nil }, forkexec.LocSyncWrite}} {
+		r := &forkexec.Runner{
+			Args:     []string{probePath, "--exit", "0"},
+			Seccomp:  &syscall.SockFprog{Len: 1, Filter: &insns[0]},
+			RLimits:  []rlimit.RLimit{{Res: syscall.RLIMIT_CPU, Rlim: syscall.Rlimit{Cur: 10, Max: 10}}, {Res: syscall.RLIMIT_CORE}},
+			SyncFunc: c.sync,
+		}
+		done := make(chan error, 1)
+		go func() {
+			pid, err := r.Start()
+			if err == nil {
+				_ = waitExit0(pid)
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			ce, ok := err.(forkexec.ChildError)
+			if !ok {
+				t.Fatalf("Start error %v (%T), want a ChildError", err, err)
+			}
+			wantChildError(t, ce, c.loc, 0, syscall.EPERM)
+			requireNoChildren(t)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Start (SyncFunc %v) still waits for a child that cannot exit", c.sync != nil)
+		}
+	}
+}
+
 func TestErrorExecveENOENT(t *testing.T) {
 	ce := startFail(t, &forkexec.Runner{Args: []string{filepath.Join(t.TempDir(), "missing")}})
 	wantChildError(t, ce, forkexec.LocExecve, 0, syscall.ENOENT)
