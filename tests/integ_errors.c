@@ -1570,6 +1570,38 @@ static void test_filter_refusing_exit_after_failed_sync_write(void **state)
 	expect_error_under_refuse_all_filter(&c, CFE_LOC_SYNC_WRITE);
 }
 
+/* The k-th lowest fd number that is not open (from 0). */
+static int free_fd(int k)
+{
+	int fd = -1;
+
+	for (int i = 0; i <= k; i++)
+		do
+			fd++;
+		while (fcntl(fd, F_GETFD) >= 0);
+	return fd;
+}
+
+/* A closed fd in files whose number the start's own fds then take (the
+ * sync socket's ends, the parked copy of files[2]) fails as any closed
+ * one, instead of the child getting ours in its place. */
+static void test_closed_fd_that_the_start_would_take(void **state)
+{
+	(void)state;
+	require_root();
+	for (int k = 0; k < 2; k++) {
+		for (int sync = 0; sync <= 1; sync++) {
+			struct cfe_config c = plain_config();
+			int32_t files[3] = {free_fd(k), 1, 0};
+
+			c.files = files;
+			c.files_len = 3;
+			c.sync_fn = sync ? accept_start : NULL;
+			expect_start_error(&c, EBADF, CFE_LOC_DUP3, 0);
+		}
+	}
+}
+
 const struct CMUnitTest errors_tests[] = {
     cmocka_unit_test(test_location_names),
     cmocka_unit_test(test_invalid_configs_fail_before_clone),
@@ -1621,5 +1653,6 @@ const struct CMUnitTest errors_tests[] = {
     cmocka_unit_test(test_injected_sync_read),
     cmocka_unit_test(test_filter_refusing_exit_after_failed_execve),
     cmocka_unit_test(test_filter_refusing_exit_after_failed_sync_write),
+    cmocka_unit_test(test_closed_fd_that_the_start_would_take),
 };
 const size_t errors_tests_len = sizeof(errors_tests) / sizeof(errors_tests[0]);

@@ -383,9 +383,9 @@ static void test_parked_copies(void **state)
 	assert_true(n + 1 < FILES_MAX);
 	for (uint32_t i = 0; i < n; i++)
 		files[i] = -1;
-	files[0] = 0;		    /* at its place */
-	files[1] = (int32_t)n + 20; /* above its place: need not even be open */
-	files[a] = a;		    /* at its place */
+	files[0] = 0; /* at its place */
+	files[1] = b; /* above its place: not parked */
+	files[a] = a; /* at its place */
 	files[n - 3] = a;
 	files[n - 2] = b;
 	files[n - 1] = a;
@@ -483,6 +483,66 @@ static void test_exec_fd_not_open_fails_cleanly(void **state)
 	}
 }
 
+/* A closed fd whose number one of ours would take (the socket's ends, the
+ * parked copy of files[2]) is refused before anything is opened; the child
+ * would have duplicated ours in its place.  Found by the fuzzer. */
+static void test_closed_fd_that_ours_would_take(void **state)
+{
+	static struct fd_table before;
+	int free_fds[2];
+	int a = open_file("/proc/self/exe");
+
+	(void)state;
+	lowest_free_fds(free_fds, 2);
+	assert_true(free_fds[0] >= 3);
+	fd_table_read(&before);
+	for (int k = 0; k < 2; k++) {
+		int32_t files[3] = {free_fds[k], a, 0};
+
+		for (int with_socket = 0; with_socket <= 1; with_socket++) {
+			struct cfe_config c = files_config(files, 3, 0);
+			struct cfe_fds f;
+			uint32_t location = 0;
+
+			assert_int_equal(cfe_fds_open(&f, &c, with_socket, &location), EBADF);
+			assert_int_equal(location, CFE_LOC_DUP3);
+			assert_fds_closed_state(&f);
+			assert_nothing_left_open(&before);
+		}
+	}
+	close(a);
+}
+
+/* The same, where the child would have failed elsewhere: an fd at its own
+ * place (fcntl), an exec_fd it does not move (execve). */
+static void test_closed_fd_fails_where_the_child_would(void **state)
+{
+	static struct fd_table before;
+	int free_fds[1];
+	int32_t files[FILES_MAX];
+	uint32_t n;
+
+	(void)state;
+	lowest_free_fds(free_fds, 1);
+	n = (uint32_t)free_fds[0] + 1;
+	assert_true(n < FILES_MAX);
+	memcpy(files, closed_files(n), n * sizeof(files[0]));
+	files[n - 1] = free_fds[0];
+	fd_table_read(&before);
+	for (int with_socket = 0; with_socket <= 1; with_socket++) {
+		struct cfe_config in_place = files_config(files, n, 0);
+		struct cfe_config exec = files_config(NULL, 0, free_fds[0]);
+		struct cfe_fds f;
+		uint32_t location = 0;
+
+		assert_int_equal(cfe_fds_open(&f, &in_place, with_socket, &location), EBADF);
+		assert_int_equal(location, CFE_LOC_FCNTL);
+		assert_int_equal(cfe_fds_open(&f, &exec, with_socket, &location), EBADF);
+		assert_int_equal(location, CFE_LOC_EXECVE);
+		assert_nothing_left_open(&before);
+	}
+}
+
 /* cfe_fds_close closes everything; a second call closes nothing, not even
  * an fd opened since on a number the first call freed. */
 static void test_close_twice(void **state)
@@ -530,6 +590,8 @@ const struct CMUnitTest fds_tests[] = {
     cmocka_unit_test(test_parked_copies),
     cmocka_unit_test(test_entry_not_open_fails_cleanly),
     cmocka_unit_test(test_exec_fd_not_open_fails_cleanly),
+    cmocka_unit_test(test_closed_fd_that_ours_would_take),
+    cmocka_unit_test(test_closed_fd_fails_where_the_child_would),
     cmocka_unit_test(test_close_twice),
 };
 const size_t fds_tests_len = sizeof(fds_tests) / sizeof(fds_tests[0]);

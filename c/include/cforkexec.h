@@ -300,8 +300,9 @@ struct cfe_pending;
  * CFE_LOC_NONE: EINVAL for an invalid configuration, E2BIG for an unknown
  * non-zero tail, ENAMETOOLONG for a mount target that is too long, or the
  * errno of a failed resource allocation; except an fd of files or exec_fd
- * that cannot be duplicated (closed, say), which is CFE_LOC_DUP3 as if the
- * child had failed to move it.
+ * that is not open or cannot be duplicated, which fails where the child
+ * would have failed on it: CFE_LOC_DUP3 (CFE_LOC_FCNTL for files[i] == i,
+ * CFE_LOC_EXECVE for an exec_fd at or above files_len).
  *
  * A child that stops itself may not have stopped yet when cfe_start
  * returns: wait for the stop (waitpid with WUNTRACED, or the tracer's

@@ -65,14 +65,46 @@ static int open_socket(struct cfe_fds *f, uint32_t files_len)
 	return err;
 }
 
+/* Whether fd is open; where it is not, *where is the step of the child's
+ * that would fail on it. */
+static int is_open(int32_t fd, uint32_t step, uint32_t *where)
+{
+	if (fcntl(fd, F_GETFD) >= 0)
+		return 1;
+	*where = step;
+	return 0;
+}
+
+/* Every fd the caller hands over must be open before we open ours: ours
+ * take the lowest free numbers, so one of them could take a closed one's,
+ * and the child would then duplicate or execute ours in its place.  A
+ * closed one fails where the child would have failed on it. */
+static int check_caller_fds(const struct cfe_config *c, uint32_t *where)
+{
+	int32_t n = (int32_t)c->files_len;
+
+	if (c->exec_fd > 0 && c->exec_fd < n && !is_open(c->exec_fd, CFE_LOC_DUP3, where))
+		return EBADF;
+	for (int32_t i = 0; i < n; i++) {
+		int32_t fd = c->files[i];
+
+		if (fd >= 0 && !is_open(fd, fd == i ? CFE_LOC_FCNTL : CFE_LOC_DUP3, where))
+			return EBADF;
+	}
+	if (c->exec_fd > 0 && c->exec_fd >= n && !is_open(c->exec_fd, CFE_LOC_EXECVE, where))
+		return EBADF;
+	return 0;
+}
+
 int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket, uint32_t *location)
 {
-	int err = 0;
+	int err;
 	uint32_t where = CFE_LOC_NONE;
 
 	*f = (struct cfe_fds){
 	    .child_sock = -1, .parent_sock = -1, .exec_fd = c->exec_fd, .exec_fd_copy = -1};
-	if (with_socket)
+	err = check_caller_fds(c, &where);
+	if (err == 0 && with_socket)
 		err = open_socket(f, c->files_len);
 	if (err == 0 && c->exec_fd > 0 && c->exec_fd < (int32_t)c->files_len) {
 		err = copy_above(c->exec_fd, c->files_len, &f->exec_fd_copy);

@@ -47,6 +47,35 @@ func TestErrorFcntl(t *testing.T) {
 	wantChildError(t, ce, forkexec.LocFcntl, 0, syscall.EBADF)
 }
 
+// A closed fd in Files whose number the start's own fds would take (the
+// sync socket's ends, the parked copy of Files[2]) fails as any closed
+// one, instead of the child getting the start's fd in its place.  Found by
+// FuzzRunnerConfig.
+func TestErrorClosedFdTheStartWouldTake(t *testing.T) {
+	requireRoot(t)
+	for k := 0; k < 2; k++ {
+		for _, sync := range []func(int) error{nil, func(int) error { return nil }} {
+			closed := unopenedFd(t, 0)
+			if k == 1 {
+				closed = unopenedFd(t, closed+1)
+			}
+			r := &forkexec.Runner{Args: []string{probePath, "--exit", "0"},
+				Files: []uintptr{uintptr(closed), 1, 0}, SyncFunc: sync}
+			pid, err := r.Start()
+			if err == nil {
+				reap(t, pid)
+				t.Fatalf("fd %d (k=%d, SyncFunc %v): Start succeeded", closed, k, sync != nil)
+			}
+			ce, ok := err.(forkexec.ChildError)
+			if !ok {
+				t.Fatalf("Start error %v is a %T, not a ChildError", err, err)
+			}
+			wantChildError(t, ce, forkexec.LocDup3, 0, syscall.EBADF)
+			requireNoChildren(t)
+		}
+	}
+}
+
 func TestErrorIoctl(t *testing.T) {
 	devnull, err := os.Open(os.DevNull)
 	if err != nil {
