@@ -57,7 +57,7 @@ FALLBACK_TARGETS := linux/386 linux/arm linux/riscv64 linux/ppc64le linux/loong6
 BENCH_COUNT ?= 5
 BENCH_TIME  ?= 200x
 
-.PHONY: all deps run test test-c test-go test-fallback abi-check lint cross-aarch64 check-heap install clean asan valgrind bench soak
+.PHONY: all deps run test test-c test-go test-fallback abi-check lint cross-aarch64 check-heap install clean asan valgrind bench soak fuzz
 
 all: $(STATIC) $(SHARED) $(PC) $(PROBE) $(DEMO)
 
@@ -149,6 +149,7 @@ run: deps all
 test: deps
 	$(MAKE) test-c
 	$(MAKE) test-go
+	$(MAKE) fuzz
 
 test-c: all $(UNIT) $(INTEG) $(SOAK)
 	$(UNIT)
@@ -183,6 +184,40 @@ test-fallback:
 		echo "go vet for $$t (fallback)"; \
 		GOOS=$${t%/*} GOARCH=$${t#*/} go vet ./... || exit 1; done
 	@echo "fallback builds: ok"
+
+# Fuzzing: FUZZ_TIME seconds of each fuzzer, then their execution counts.
+# fuzz-config, a libFuzzer target built with clang and its sanitizers,
+# loads and plans configurations in-process (the library without child.c,
+# clone.c and start.c: nothing is cloned); it runs on a fresh copy of
+# tests/fuzz/corpus/config, so runs do not grow the committed corpus, and
+# writes what it finds to $(BUILD)/fuzz/.  FuzzRunnerConfig starts the probe
+# through go/forkexec (new inputs go to Go's fuzz cache, failures to
+# go/forkexec/testdata/fuzz); its inputs are not minimised (each takes
+# milliseconds).
+FUZZ_TIME    ?= 30
+FUZZ_CC      ?= clang
+FUZZ_LIB_SRC := c/src/config.c c/src/plan.c c/src/fdplan.c c/src/idmap.c c/src/arena_pool.c
+FUZZ_CONFIG  := $(BUILD)/fuzz/fuzz-config
+
+$(FUZZ_CONFIG): tests/fuzz/fuzz_config.c $(FUZZ_LIB_SRC) $(HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ic/include -Ic/src \
+		-o $@ tests/fuzz/fuzz_config.c $(FUZZ_LIB_SRC)
+
+fuzz: $(FUZZ_CONFIG)
+	rm -rf $(BUILD)/fuzz/corpus && mkdir -p $(BUILD)/fuzz/corpus
+	cp tests/fuzz/corpus/config/* $(BUILD)/fuzz/corpus/
+	$(FUZZ_CONFIG) -max_total_time=$(FUZZ_TIME) -max_len=8192 -timeout=10 -print_final_stats=1 \
+		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus > $(BUILD)/fuzz/config.log 2>&1 \
+		|| { tail -40 $(BUILD)/fuzz/config.log; exit 1; }
+	$(GO_ENV) go test -run '^$$' -fuzz '^FuzzRunnerConfig$$' -fuzztime $(FUZZ_TIME)s -fuzzminimizetime 0s \
+		./go/forkexec > $(BUILD)/fuzz/go.log 2>&1 || { tail -40 $(BUILD)/fuzz/go.log; exit 1; }
+	@echo "fuzz-config (libFuzzer): $$(sed -n 's/^stat::number_of_executed_units: *//p' \
+		$(BUILD)/fuzz/config.log) executions in $(FUZZ_TIME) s"
+	@echo "FuzzRunnerConfig (go test -fuzz): $$(sed -n 's/.*execs: \([0-9]*\).*/\1/p' \
+		$(BUILD)/fuzz/go.log | tail -1) executions in $(FUZZ_TIME) s"
+	@echo "logs: $(BUILD)/fuzz/config.log $(BUILD)/fuzz/go.log"
 
 check-heap: deps $(HEAPCHECK) $(PROBE)
 	$(HEAPCHECK) $(PROBE)
@@ -222,7 +257,8 @@ cross-aarch64:
 	@echo "aarch64 cross build: ok"
 
 lint:
-	clang-format --dry-run -Werror c/include/*.h c/src/*.c c/src/*.h c/src/arch/*.h tests/*.c tests/*.h c/examples/*.c
+	clang-format --dry-run -Werror c/include/*.h c/src/*.c c/src/*.h c/src/arch/*.h tests/*.c tests/*.h \
+		tests/fuzz/*.c c/examples/*.c
 	cppcheck --enable=warning,style,performance,portability --error-exitcode=1 --inline-suppr -q \
 		--suppress=missingIncludeSystem -Ic/include -Ic/src c/src tests c/examples
 	clang-tidy --quiet c/src/*.c c/examples/*.c -- -std=gnu11 -D_GNU_SOURCE -Ic/include -Ic/src

@@ -1520,6 +1520,89 @@ static void test_injected_sync_read(void **state)
 	expect_injected_error(&c, &f, CFE_LOC_SYNC_READ);
 }
 
+/* ---- found by the fuzzers ---- */
+
+/* The child's own filter makes every call fail with EPERM, exit_group
+ * included, once execve (or, with a handshake, the write of its "ready")
+ * has failed.  The child must still die and its error come back, not spin
+ * with the parent waiting for it.  A start that hangs is cut short by the
+ * alarm; the spinning child by the CPU limit it inherits. */
+static int limit_a_hang(const void *arg)
+{
+	const struct rlimit cpu = {.rlim_cur = 10, .rlim_max = 10};
+	const struct rlimit core = {.rlim_cur = 0, .rlim_max = 0};
+
+	(void)arg;
+	if (setrlimit(RLIMIT_CPU, &cpu) != 0 || setrlimit(RLIMIT_CORE, &core) != 0)
+		return errno;
+	alarm(5);
+	return 0;
+}
+
+static void expect_error_under_refuse_all_filter(struct cfe_config *c, uint32_t location)
+{
+	static const struct cfe_bpf_insn refuse_all[] = {
+	    {.code = BPF_RET | BPF_K, .k = SECCOMP_RET_ERRNO | EPERM},
+	};
+	struct sub_report rep;
+
+	c->seccomp = refuse_all;
+	c->seccomp_len = 1;
+	run_in_subprocess(c, limit_a_hang, NULL, &rep);
+	expect_subprocess_error(&rep, EPERM, location);
+}
+
+static void test_filter_refusing_exit_after_failed_execve(void **state)
+{
+	struct cfe_config c = plain_config();
+
+	(void)state;
+	require_root();
+	expect_error_under_refuse_all_filter(&c, CFE_LOC_EXECVE);
+}
+
+static void test_filter_refusing_exit_after_failed_sync_write(void **state)
+{
+	struct cfe_config c = plain_config();
+
+	(void)state;
+	require_root();
+	c.sync_fn = accept_start;
+	expect_error_under_refuse_all_filter(&c, CFE_LOC_SYNC_WRITE);
+}
+
+/* The k-th lowest fd number that is not open (from 0). */
+static int free_fd(int k)
+{
+	int fd = -1;
+
+	for (int i = 0; i <= k; i++)
+		do
+			fd++;
+		while (fcntl(fd, F_GETFD) >= 0);
+	return fd;
+}
+
+/* A closed fd in files whose number the start's own fds then take (the
+ * sync socket's ends, the parked copy of files[2]) fails as any closed
+ * one, instead of the child getting ours in its place. */
+static void test_closed_fd_that_the_start_would_take(void **state)
+{
+	(void)state;
+	require_root();
+	for (int k = 0; k < 2; k++) {
+		for (int sync = 0; sync <= 1; sync++) {
+			struct cfe_config c = plain_config();
+			int32_t files[3] = {free_fd(k), 1, 0};
+
+			c.files = files;
+			c.files_len = 3;
+			c.sync_fn = sync ? accept_start : NULL;
+			expect_start_error(&c, EBADF, CFE_LOC_DUP3, 0);
+		}
+	}
+}
+
 const struct CMUnitTest errors_tests[] = {
     cmocka_unit_test(test_location_names),
     cmocka_unit_test(test_invalid_configs_fail_before_clone),
@@ -1569,5 +1652,8 @@ const struct CMUnitTest errors_tests[] = {
     cmocka_unit_test(test_injected_stop),
     cmocka_unit_test(test_injected_sync_write),
     cmocka_unit_test(test_injected_sync_read),
+    cmocka_unit_test(test_filter_refusing_exit_after_failed_execve),
+    cmocka_unit_test(test_filter_refusing_exit_after_failed_sync_write),
+    cmocka_unit_test(test_closed_fd_that_the_start_would_take),
 };
 const size_t errors_tests_len = sizeof(errors_tests) / sizeof(errors_tests[0]);

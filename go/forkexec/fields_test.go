@@ -25,6 +25,7 @@ import (
 
 const (
 	seccompRetAllow = 0x7fff0000
+	seccompRetErrno = 0x00050000 // | errno
 	noCaps          = "0000000000000000"
 	// SECBIT_NOROOT | NOROOT_LOCKED | NO_SETUID_FIXUP | NO_SETUID_FIXUP_LOCKED
 	// | KEEP_CAPS_LOCKED: what a capability drop leaves after execve.
