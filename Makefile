@@ -52,10 +52,13 @@ endif
 FALLBACK_TARGETS := linux/386 linux/arm linux/riscv64 linux/ppc64le linux/loong64 linux/mips64le \
 	darwin/arm64 darwin/amd64
 
-# make bench: BENCH_COUNT interleaved passes of every configuration at every
-# heap size, BENCH_TIME starts each; medians of the passes.
-BENCH_COUNT ?= 5
-BENCH_TIME  ?= 200x
+# make bench: BENCH_COUNT passes; in each, BENCH_ROUNDS rounds of every
+# configuration at every heap size through the reference and through ours,
+# one right after the other, BENCH_TIME starts each; medians of the samples
+# and of the ratios of each adjacent pair.
+BENCH_COUNT  ?= 5
+BENCH_ROUNDS ?= 10
+BENCH_TIME   ?= 20x
 
 .PHONY: all deps run test test-c test-go test-fallback abi-check lint cross-aarch64 check-heap install clean asan valgrind bench soak fuzz
 
@@ -176,12 +179,13 @@ test-go:
 	$(MAKE) test-fallback
 
 # Without cgo the Go suite runs against the fallback; the other GOOS/GOARCH
-# pairs are compiled (tests too, through go vet).
+# pairs are compiled (go build; the tests type-checked by go vet).
 test-fallback:
 	CGO_ENABLED=0 go test -count=1 ./go/...
 	CGO_ENABLED=0 $(STATICCHECK) ./go/...
 	@for t in $(FALLBACK_TARGETS); do \
-		echo "go vet for $$t (fallback)"; \
+		echo "go build and go vet for $$t (fallback)"; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} go build ./... || exit 1; \
 		GOOS=$${t%/*} GOARCH=$${t#*/} go vet ./... || exit 1; done
 	@echo "fallback builds: ok"
 
@@ -278,7 +282,7 @@ bench: deps
 	@rm -f $(BUILD)/bench/raw.txt
 	@for i in $$(seq $(BENCH_COUNT)); do \
 		echo "bench pass $$i of $(BENCH_COUNT)"; \
-		(cd go/forkexec && $(GO_ENV) go test -run '^$$' -bench 'Start' -benchtime $(BENCH_TIME) -benchmem -count 1) \
+		(cd go/forkexec && CFE_BENCH_ROUNDS=$(BENCH_ROUNDS) $(GO_ENV) go test -run '^$$' -bench 'Start' -benchtime $(BENCH_TIME) -benchmem -count 1) \
 			>> $(BUILD)/bench/raw.txt || exit 1; done
 	@rm -f $(BUILD)/bench/table.md $(BUILD)/bench/bench.dat $(BUILD)/bench/bench.gp $(BUILD)/bench/bench.png $(BUILD)/bench/bench.svg
 	go run ./go/cmd/benchtable -plot $(BUILD)/bench < $(BUILD)/bench/raw.txt > $(BUILD)/bench/table.md

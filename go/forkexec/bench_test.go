@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -128,6 +129,16 @@ var benchConfigs = []benchConfig{
 	}},
 }
 
+// benchRounds is how many times BenchmarkStart runs each configuration
+// through each package at each heap (CFE_BENCH_ROUNDS, default 1; make
+// bench sets it): sub-benchmarks of later rounds are named "...#01" on.
+func benchRounds() int {
+	if n, err := strconv.Atoi(os.Getenv("CFE_BENCH_ROUNDS")); err == nil && n > 0 {
+		return n
+	}
+	return 1
+}
+
 // starter is a Runner of either package.
 type starter interface{ Start() (int, error) }
 
@@ -175,53 +186,62 @@ func BenchmarkStart(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer exec.Close()
+	rounds := benchRounds()
 	for _, heap := range benchHeaps {
 		holdHeap(heap.bytes)
-		for _, c := range benchConfigs {
-			for _, pkg := range packages {
-				b.Run(fmt.Sprintf("%s/heap=%s/%s", c.name, heap.name, pkg.name), func(b *testing.B) {
-					r := pkg.of(c.runner(b, exec))
-					if c.ptrace {
-						runtime.LockOSThread()
-						defer runtime.UnlockOSThread()
-					}
-					var inStart time.Duration
-					b.ReportAllocs()
-					b.ResetTimer()
-					for i := 0; i < b.N; i++ {
-						inStart += startAndWait(b, r, c.ptrace)
-					}
-					// Start alone, without the child's run and the wait.
-					b.ReportMetric(float64(inStart.Nanoseconds())/float64(b.N), "start-ns/op")
-				})
-			}
-		}
-		b.Run(fmt.Sprintf("floor/heap=%s/posix_spawn", heap.name), func(b *testing.B) {
-			args := []string{probePath, "--exit", "0"}
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				if _, err := bindings.SpawnAndWait(args); err != nil {
-					b.Fatal(err)
+		// Each round runs every configuration through both packages, one
+		// right after the other, and the floor: the pairs of a ratio are
+		// seconds apart at most, and the rounds spread each
+		// configuration over the whole measurement of its heap.
+		for round := 0; round < rounds; round++ {
+			for _, c := range benchConfigs {
+				for _, pkg := range packages {
+					b.Run(fmt.Sprintf("%s/heap=%s/%s", c.name, heap.name, pkg.name), func(b *testing.B) {
+						r := pkg.of(c.runner(b, exec))
+						if c.ptrace {
+							runtime.LockOSThread()
+							defer runtime.UnlockOSThread()
+						}
+						var inStart time.Duration
+						b.ReportAllocs()
+						b.ResetTimer()
+						for i := 0; i < b.N; i++ {
+							inStart += startAndWait(b, r, c.ptrace)
+						}
+						// Start alone, without the child's run and the wait.
+						b.ReportMetric(float64(inStart.Nanoseconds())/float64(b.N), "start-ns/op")
+					})
 				}
 			}
-		})
+			b.Run(fmt.Sprintf("floor/heap=%s/posix_spawn", heap.name), func(b *testing.B) {
+				args := []string{probePath, "--exit", "0"}
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					if _, err := bindings.SpawnAndWait(args); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 	holdHeap(0)
 }
 
 func BenchmarkStartParallel(b *testing.B) {
 	requireRoot(b)
-	for _, c := range []benchConfig{benchConfigs[0], benchConfigs[11]} {
-		for _, pkg := range packages {
-			b.Run(c.name+"/heap=0/"+pkg.name, func(b *testing.B) {
-				b.ReportAllocs()
-				b.RunParallel(func(pb *testing.PB) {
-					r := pkg.of(c.runner(nil, nil))
-					for pb.Next() {
-						startAndWait(b, r, false)
-					}
+	for round := 0; round < benchRounds(); round++ {
+		for _, c := range []benchConfig{benchConfigs[0], benchConfigs[11]} {
+			for _, pkg := range packages {
+				b.Run(c.name+"/heap=0/"+pkg.name, func(b *testing.B) {
+					b.ReportAllocs()
+					b.RunParallel(func(pb *testing.PB) {
+						r := pkg.of(c.runner(nil, nil))
+						for pb.Next() {
+							startAndWait(b, r, false)
+						}
+					})
 				})
-			})
+			}
 		}
 	}
 }
