@@ -72,8 +72,10 @@ enum cfe_flag {
 	 * is emptied too (the reference leaves it full); with no_new_privs
 	 * (CFE_FLAG_NO_NEW_PRIVS or a seccomp filter) the kernel grants
 	 * nothing at exec, and the bounding set, whose emptying costs about
-	 * 2 us per capability, is left as it is.  Done with
-	 * CFE_FLAG_CREDENTIAL too. */
+	 * 2 us per capability, is left as it is.  CFE_FLAG_CREDENTIAL alone
+	 * drops capabilities as the reference does: all but the bounding
+	 * set, so a file-capability program may regain its own unless
+	 * no_new_privs is set. */
 	CFE_FLAG_DROP_CAPS = 1u << 6,
 	/* Unshare the cgroup namespace after the handshake (and then drop
 	 * capabilities and load seccomp there). */

@@ -273,10 +273,14 @@ static CFE_CHILD_CODE void child_drop_caps(const struct cfe_child_plan *p)
 
 	if (r < 0)
 		fail(p, CFE_LOC_DROP_CAPABILITY, 0, r);
-	/* The bounding set only limits what an exec may grant, and with
-	 * no_new_privs (set by now when asked for) it grants nothing; each
-	 * drop costs a credential copy, about 2 us. */
-	for (long cap = 0; cap <= last && !no_new_privs(p); cap++) {
+	/* DropCaps: no exec may grant anything back.  The bounding set only
+	 * limits what an exec may grant, and with no_new_privs (set by now
+	 * when asked for) it grants nothing; each drop costs a credential
+	 * copy, about 2 us.  A Credential alone keeps the reference's full
+	 * bounding set. */
+	const int empty_bounding = flag(p, CFE_FLAG_DROP_CAPS) && !no_new_privs(p);
+
+	for (long cap = 0; cap <= last && empty_bounding; cap++) {
 		r = sys_prctl(PR_CAPBSET_DROP, (unsigned long)cap);
 		if (r == -EINVAL && p->cap_last < 0)
 			break;

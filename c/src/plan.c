@@ -143,14 +143,14 @@ static int32_t read_cap_last_cap(void)
 }
 
 /* The last capability the kernel knows when the child drops capabilities
- * (it empties the bounding set up to there), else -1.  It is fixed for the
+ * with DropCaps (it empties the bounding set up to there), else -1.  It is fixed for the
  * kernel's life: read once, not at every start. */
 static int32_t last_cap(const struct cfe_config *c)
 {
 	static _Atomic int32_t known = -2; /* -2: not read yet */
 	int32_t v;
 
-	if (!(c->flags & (CFE_FLAG_DROP_CAPS | CFE_FLAG_CREDENTIAL)))
+	if (!(c->flags & CFE_FLAG_DROP_CAPS))
 		return -1;
 	v = atomic_load_explicit(&known, memory_order_relaxed);
 	if (v == -2) {

@@ -104,13 +104,14 @@
 //     with CLONE_NEWPID really stops the child, which as its pid
 //     namespace's init ignores its own SIGSTOP in the reference.
 //
-//   - DropCaps, and a Credential, also empty the bounding and ambient
-//     capability sets when no_new_privs is off, so that no exec of a
-//     setuid-root or file-capability program gets a capability back; the
-//     reference leaves the bounding set full (every fields/ and handshake/
-//     row with DropCaps or a Credential; TestParitySideBySide logs it).
-//     With no_new_privs (NoNewPrivs, or a Seccomp filter) the kernel grants
-//     nothing at exec and the bounding set is left as it is.
+//   - DropCaps also empties the bounding and ambient capability sets when
+//     no_new_privs is off, so that no exec of a setuid-root or
+//     file-capability program gets a capability back; the reference
+//     leaves the bounding set full (every fields/ and handshake/ row with
+//     DropCaps; TestParitySideBySide logs it).  With no_new_privs
+//     (NoNewPrivs, or a Seccomp filter) the kernel grants nothing at exec
+//     and the bounding set is left as it is.  A Credential without
+//     DropCaps drops capabilities as the reference does.
 //
 //   - A seccomp filter that refuses exit and exit_group cannot make Start
 //     hang: the failed child ends with a fault.

@@ -269,7 +269,7 @@ func TestParitySideBySide(t *testing.T) {
 }
 
 // deliberateBoundingSet tells the one difference every row may show: with
-// DropCaps or a Credential and without no_new_privs, ours empties the
+// DropCaps and without no_new_privs, ours empties the
 // bounding set (no exec can regain a capability) where the reference
 // leaves it full.  Ours must then report it empty and no_new_privs off;
 // everything else is compared as usual.
