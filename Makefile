@@ -96,8 +96,8 @@ $(PROBE): tests/probe.c
 $(DEMO): c/examples/sandbox_demo.c $(STATIC)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ic/include -o $@ $< $(STATIC) -lpthread
 
-TEST_SUPPORT := tests/support.c
-TEST_HEADERS := tests/support.h
+TEST_SUPPORT := tests/support.c tests/children.c
+TEST_HEADERS := tests/support.h tests/children.h
 
 $(UNIT): $(wildcard tests/unit_*.c) $(LIB_SRC) $(HEADERS)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ic/include -Ic/src -o $@ $(wildcard tests/unit_*.c) \
@@ -110,8 +110,9 @@ $(INTEG): $(wildcard tests/integ_*.c) $(TEST_SUPPORT) $(TEST_HEADERS) $(STATIC)
 $(HEAPCHECK): tests/check_heap.c $(STATIC)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -Ic/include -o $@ $< $(STATIC) -lpthread
 
-$(SOAK): tests/soak.c $(STATIC)
-	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ic/include -o $@ $< $(STATIC) -lpthread
+$(SOAK): tests/soak.c tests/children.c tests/children.h $(STATIC)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ic/include -Itests -o $@ tests/soak.c tests/children.c \
+		$(STATIC) -lpthread
 
 # Sanitizer builds of both suites.  The child's code runs on its own stack
 # in the parent's memory and may not touch the sanitizers' thread state, so

@@ -36,6 +36,7 @@
 
 #include <cmocka.h>
 
+#include "children.h"
 #include "support.h"
 
 #define PATH_BUF 256
@@ -969,46 +970,6 @@ static struct usage measure(void)
 	u.maps = count_lines("/proc/self/maps");
 	u.heap = mallinfo2().uordblks;
 	return u;
-}
-
-/* The ppid of /proc/<name>/stat, or -1 (comm may hold ')' and spaces). */
-static pid_t stat_ppid(const char *name)
-{
-	char path[PATH_BUF + 16], buf[512];
-	const char *end;
-	char state;
-	int ppid;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%s/stat", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	end = strrchr(buf, ')');
-	if (end == NULL || sscanf(end + 1, " %c %d", &state, &ppid) != 2)
-		return -1;
-	return ppid;
-}
-
-static int count_own_children(void)
-{
-	DIR *d = opendir("/proc");
-	const struct dirent *e;
-	pid_t self = getpid();
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && stat_ppid(e->d_name) == self)
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* SIGCHLD is blocked while the table runs: a child that existed, however

@@ -42,6 +42,7 @@
 
 #include <cmocka.h>
 
+#include "children.h"
 #include "support.h"
 
 #ifndef SYS_clone3
@@ -59,50 +60,6 @@
 #define RETRY_POLL_US	     100
 
 /* ---- proof that no child is left ---- */
-
-/* The ppid field of /proc/<name>/stat, or -1.  comm may hold spaces and
- * parentheses: the fields after it start after the last ')'. */
-static pid_t stat_ppid(const char *name)
-{
-	char path[PATH_BUF], buf[512];
-	const char *end;
-	char state;
-	int ppid;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%s/stat", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	end = strrchr(buf, ')');
-	if (end == NULL || sscanf(end + 1, " %c %d", &state, &ppid) != 2)
-		return -1;
-	return ppid;
-}
-
-/* How many processes (zombies included) have this process as parent. */
-static int count_own_children(void)
-{
-	DIR *d = opendir("/proc");
-	const struct dirent *e;
-	pid_t self = getpid();
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && stat_ppid(e->d_name) == self)
-			n++;
-	}
-	closedir(d);
-	return n;
-}
 
 /* Every test reaps what it starts, so after a failed start this process
  * must have no child at all. */

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "cforkexec.h"
 
 #define THREADS		16
@@ -359,44 +360,12 @@ static int count_lines(const char *path)
 	return lines;
 }
 
-static pid_t stat_ppid(const char *name)
-{
-	char path[300], buf[512];
-	const char *end;
-	char state;
-	int ppid;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%s/stat", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	end = strrchr(buf, ')');
-	if (end == NULL || sscanf(end + 1, " %c %d", &state, &ppid) != 2)
-		return -1;
-	return ppid;
-}
-
 /* Children of ours, zombies included, seen in /proc and by waitpid. */
 static int count_children(void)
 {
-	DIR *d = opendir("/proc");
-	const struct dirent *e;
-	int n = 0;
+	int n = count_own_children();
 
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && stat_ppid(e->d_name) == self)
-			n++;
-	closedir(d);
-	if (waitpid(-1, NULL, WNOHANG | __WALL) != -1 || errno != ECHILD)
+	if (n >= 0 && (waitpid(-1, NULL, WNOHANG | __WALL) != -1 || errno != ECHILD))
 		n++;
 	return n;
 }
