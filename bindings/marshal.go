@@ -405,6 +405,14 @@ func (b *block) marshal(p *Params) error {
 		return syscall.ENOMEM
 	}
 	*b = block{base: base, size: size}
+	// A string another goroutine grows between blockSize and the copy
+	// makes alloc panic: the block is not the caller's to free yet.
+	defer func() {
+		if r := recover(); r != nil {
+			C.free(base)
+			panic(r)
+		}
+	}()
 	b.config = (*C.struct_cfe_config)(b.alloc(C.sizeof_struct_cfe_config))
 	*b.config = C.struct_cfe_config{size: C.sizeof_struct_cfe_config}
 	b.err = (*C.struct_cfe_error)(b.alloc(C.sizeof_struct_cfe_error))
