@@ -927,35 +927,6 @@ static const struct bad_input bad_inputs[] = {
 
 /* ---- what a run must not leave behind ---- */
 
-static int count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	const struct dirent *de;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-static int count_lines(const char *path)
-{
-	char buf[4096];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int lines = 0;
-	ssize_t n;
-
-	assert_true(fd >= 0);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		for (ssize_t i = 0; i < n; i++)
-			lines += buf[i] == '\n';
-	close(fd);
-	return lines;
-}
-
 struct usage {
 	int fds;
 	int maps;
@@ -968,6 +939,7 @@ static struct usage measure(void)
 
 	u.fds = count_entries("/proc/self/fd");
 	u.maps = count_lines("/proc/self/maps");
+	assert_true(u.fds >= 0 && u.maps >= 0);
 	u.heap = mallinfo2().uordblks;
 	return u;
 }

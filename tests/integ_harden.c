@@ -190,22 +190,6 @@ static int32_t accept_start(void *context, int32_t pid)
 	return 0;
 }
 
-/* ctx as classic BPF in out; releases ctx.  Returns the instruction count. */
-static uint32_t export_filter(scmp_filter_ctx ctx, struct cfe_bpf_insn *out, size_t cap)
-{
-	int fd = memfd_create("filter", MFD_CLOEXEC);
-	ssize_t len;
-
-	assert_true(fd >= 0);
-	assert_int_equal(seccomp_export_bpf(ctx, fd), 0);
-	seccomp_release(ctx);
-	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-	len = read(fd, out, cap * sizeof(*out));
-	close(fd);
-	assert_true(len > 0 && (size_t)len < cap * sizeof(*out));
-	return (uint32_t)((size_t)len / sizeof(*out));
-}
-
 /* A filter with default_action for every system call but those in nrs,
  * which get rule_action. */
 static uint32_t build_filter(uint32_t default_action, uint32_t rule_action, const int *nrs,

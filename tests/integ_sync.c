@@ -324,23 +324,6 @@ static int32_t continue_stopped(struct stopped *s, struct cfe_error *err, char *
 	return r;
 }
 
-/* ctx exported as classic BPF into out; releases ctx. */
-static uint32_t export_filter(scmp_filter_ctx ctx, struct cfe_bpf_insn *out, size_t cap)
-{
-	int fd = memfd_create("filter", MFD_CLOEXEC);
-	ssize_t n;
-
-	assert_true(fd >= 0);
-	assert_int_equal(seccomp_export_bpf(ctx, fd), 0);
-	seccomp_release(ctx);
-	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-	n = read(fd, out, cap * sizeof(*out));
-	close(fd);
-	assert_true(n > 0 && (size_t)n < cap * sizeof(*out));
-	assert_int_equal((size_t)n % sizeof(*out), 0);
-	return (uint32_t)((size_t)n / sizeof(*out));
-}
-
 /* A filter that allows everything but one system call, which gets action. */
 static uint32_t one_rule_filter(uint32_t action, int syscall_nr, struct cfe_bpf_insn *out,
 				size_t cap)

@@ -329,37 +329,6 @@ static int run_phase(int starts, int storm)
 
 /* ---- what a phase must not leave behind ---- */
 
-static int count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	const struct dirent *de;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-static int count_lines(const char *path)
-{
-	char buf[4096];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int lines = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		for (ssize_t i = 0; i < n; i++)
-			lines += buf[i] == '\n';
-	close(fd);
-	return lines;
-}
-
 /* Children of ours, zombies included, seen in /proc and by waitpid. */
 static int count_children(void)
 {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -165,4 +166,20 @@ void require_root(void)
 			"skipped: the integration tests need root (namespaces, mounts, setuid)\n");
 		skip();
 	}
+}
+
+uint32_t export_filter(scmp_filter_ctx ctx, struct cfe_bpf_insn *out, size_t cap)
+{
+	int fd = memfd_create("filter", MFD_CLOEXEC);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	assert_int_equal(seccomp_export_bpf(ctx, fd), 0);
+	seccomp_release(ctx);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	n = read(fd, out, cap * sizeof(*out));
+	close(fd);
+	assert_true(n > 0 && (size_t)n < cap * sizeof(*out));
+	assert_int_equal((size_t)n % sizeof(*out), 0);
+	return (uint32_t)((size_t)n / sizeof(*out));
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <seccomp.h>
+
 #include "cforkexec.h"
 
 /* What one start of the probe produced. */
@@ -63,5 +65,9 @@ void require_root(void);
 		assert_int_equal((r)->err.location, (loc));                                        \
 		assert_int_equal((r)->err.index, (idx));                                           \
 	} while (0)
+
+/* ctx exported as classic BPF into out (room for cap instructions);
+ * releases ctx.  Returns the instruction count. */
+uint32_t export_filter(scmp_filter_ctx ctx, struct cfe_bpf_insn *out, size_t cap);
 
 #endif
