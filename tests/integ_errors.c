@@ -209,6 +209,7 @@ static const struct {
     {CFE_LOC_SYNC_CALLBACK, "sync_callback"},
     {CFE_LOC_CHILD_DIED, "child_died"},
     {CFE_LOC_UNSHARE_CGROUP, "unshare_cgroup"},
+    {CFE_LOC_PARENT_DEATH_SIGNAL, "parent_death_signal"},
 };
 
 /* The numbers are Go's (the table is in Go's order from 0) and so are the

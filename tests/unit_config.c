@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <linux/sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,7 @@ static const struct cfe_id_map full_gid_maps[] = {
 };
 static const uint32_t full_groups[] = {5, 6, 7};
 static int full_context;
+static int32_t full_pidfd;
 
 /* Every field set to a valid non-zero value. */
 static struct cfe_config full_config(void)
@@ -97,6 +99,8 @@ static struct cfe_config full_config(void)
 	    .flags = CFE_FLAGS_KNOWN,
 	    .sync_fn = sync_ok,
 	    .sync_context = &full_context,
+	    .pidfd_out = &full_pidfd,
+	    .parent_death_signal = SIGTERM,
 	};
 }
 
@@ -117,16 +121,37 @@ static void test_null_config_refused(void **state)
 	assert_int_equal(cfe_config_load(NULL, &out), EINVAL);
 }
 
-static void test_size_ver1_reads_every_field(void **state)
+static void test_size_ver2_reads_every_field(void **state)
 {
 	struct cfe_config c = full_config();
 	struct cfe_config out;
 
 	(void)state;
-	assert_int_equal(c.size, CFE_CONFIG_SIZE_VER1);
+	assert_int_equal(c.size, CFE_CONFIG_SIZE_VER2);
 	memset(&out, 0xaa, sizeof(out));
 	assert_int_equal(cfe_config_load(&c, &out), 0);
 	assert_memory_equal(&out, &c, sizeof(c));
+}
+
+/* A caller of version 1 (the fields appended since lie past its size, in
+ * memory that is not its struct's): they read as zero, the rest as given. */
+static void test_size_ver1_reads_new_fields_as_zero(void **state)
+{
+	struct cfe_config c = full_config();
+	struct cfe_config out;
+
+	(void)state;
+	c.size = CFE_CONFIG_SIZE_VER1;
+	c.flags &= ~(uint32_t)CFE_FLAG_CLOSE_OTHER_FDS; /* not a flag of version 1 */
+	c.pad2 = 0xdeadbeef;				/* garbage past its size */
+	c.parent_death_signal = -7;
+	memset(&out, 0xaa, sizeof(out));
+	assert_int_equal(cfe_config_load(&c, &out), 0);
+	assert_int_equal(out.size, sizeof(out));
+	assert_memory_equal((const char *)&out + 8, (const char *)&c + 8, CFE_CONFIG_SIZE_VER1 - 8);
+	assert_null(out.pidfd_out);
+	assert_int_equal(out.parent_death_signal, 0);
+	assert_int_equal(out.pad2, 0);
 }
 
 static void test_smaller_size_refused(void **state)
@@ -224,12 +249,21 @@ static void test_nothing_read_past_size(void **state)
 	char *map =
 	    mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct cfe_config *c;
+	struct cfe_config full;
 	struct cfe_config out;
 
 	(void)state;
 	assert_true(map != MAP_FAILED);
 	assert_int_equal(mprotect(map + page, page, PROT_NONE), 0);
 	c = (struct cfe_config *)(map + page - CFE_CONFIG_SIZE_VER1);
+	full = full_config();
+	full.flags &= ~(uint32_t)CFE_FLAG_CLOSE_OTHER_FDS;
+	memcpy(c, &full, CFE_CONFIG_SIZE_VER1);
+	c->size = CFE_CONFIG_SIZE_VER1;
+	assert_int_equal(cfe_config_load(c, &out), 0);
+	assert_memory_equal((const char *)&out + 8, (const char *)c + 8, CFE_CONFIG_SIZE_VER1 - 8);
+	assert_null(out.pidfd_out);
+	c = (struct cfe_config *)(map + page - CFE_CONFIG_SIZE_VER2);
 	*c = full_config();
 	assert_int_equal(cfe_config_load(c, &out), 0);
 	assert_memory_equal(&out, c, sizeof(out));
@@ -612,6 +646,73 @@ static void mount_make_nod_two(struct cfe_config *c)
 	c->clone_flags = CLONE_NEWNS;
 }
 
+static void pad2_set(struct cfe_config *c)
+{
+	c->pad2 = 1;
+}
+
+static void pad2_high_bit(struct cfe_config *c)
+{
+	c->pad2 = 0x80000000u;
+}
+
+static void death_signal_negative(struct cfe_config *c)
+{
+	c->parent_death_signal = -1;
+}
+
+static void death_signal_int32_min(struct cfe_config *c)
+{
+	c->parent_death_signal = INT32_MIN;
+}
+
+static void death_signal_past_nsig(struct cfe_config *c)
+{
+	c->parent_death_signal = 65;
+}
+
+static void death_signal_int32_max(struct cfe_config *c)
+{
+	c->parent_death_signal = INT32_MAX;
+}
+
+static void death_signal_one(struct cfe_config *c)
+{
+	c->parent_death_signal = 1;
+}
+
+static void death_signal_kill(struct cfe_config *c)
+{
+	c->parent_death_signal = SIGKILL;
+}
+
+static void death_signal_nsig(struct cfe_config *c)
+{
+	c->parent_death_signal = 64;
+}
+
+static void death_signal_none(struct cfe_config *c)
+{
+	c->parent_death_signal = 0;
+}
+
+static int32_t some_pidfd;
+
+static void pidfd_out_given(struct cfe_config *c)
+{
+	c->pidfd_out = &some_pidfd;
+}
+
+static void pidfd_out_null(struct cfe_config *c)
+{
+	c->pidfd_out = NULL;
+}
+
+static void close_other_fds(struct cfe_config *c)
+{
+	c->flags |= CFE_FLAG_CLOSE_OTHER_FDS;
+}
+
 static void mount_make_nod_one(struct cfe_config *c)
 {
 	c->mounts = mount_nod_one;
@@ -678,6 +779,19 @@ static const struct rule rules[] = {
     {"mount pad", mount_pad_set, EINVAL},
     {"mount make_nod 2", mount_make_nod_two, EINVAL},
     {"mount make_nod 1", mount_make_nod_one, 0},
+    {"pad2 1", pad2_set, EINVAL},
+    {"pad2 high bit", pad2_high_bit, EINVAL},
+    {"parent_death_signal -1", death_signal_negative, EINVAL},
+    {"parent_death_signal INT32_MIN", death_signal_int32_min, EINVAL},
+    {"parent_death_signal 65", death_signal_past_nsig, EINVAL},
+    {"parent_death_signal INT32_MAX", death_signal_int32_max, EINVAL},
+    {"parent_death_signal 1", death_signal_one, 0},
+    {"parent_death_signal SIGKILL", death_signal_kill, 0},
+    {"parent_death_signal 64", death_signal_nsig, 0},
+    {"parent_death_signal 0", death_signal_none, 0},
+    {"pidfd_out given", pidfd_out_given, 0},
+    {"pidfd_out NULL", pidfd_out_null, 0},
+    {"CFE_FLAG_CLOSE_OTHER_FDS", close_other_fds, 0},
 };
 
 static void check_rules(struct cfe_config (*base)(void), const char *base_name)
@@ -1322,7 +1436,8 @@ static void test_arena_setgroups_rule(void **state)
 
 const struct CMUnitTest config_tests[] = {
     cmocka_unit_test(test_null_config_refused),
-    cmocka_unit_test(test_size_ver1_reads_every_field),
+    cmocka_unit_test(test_size_ver2_reads_every_field),
+    cmocka_unit_test(test_size_ver1_reads_new_fields_as_zero),
     cmocka_unit_test(test_smaller_size_refused),
     cmocka_unit_test(test_larger_size_with_zero_tail_accepted),
     cmocka_unit_test(test_larger_size_with_nonzero_tail_refused),

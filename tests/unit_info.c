@@ -61,19 +61,20 @@ static const char *const go_location_names[] = {
     "sync_callback",
     "child_died",
     "unshare_cgroup",
+    "parent_death_signal",
 };
 
 static void test_location_names(void **state)
 {
 	(void)state;
-	assert_int_equal(sizeof(go_location_names) / sizeof(go_location_names[0]), 36);
-	for (uint32_t i = 0; i < 36; i++)
+	assert_int_equal(sizeof(go_location_names) / sizeof(go_location_names[0]), 37);
+	for (uint32_t i = 0; i < 37; i++)
 		assert_string_equal(cfe_location_name(i), go_location_names[i]);
 }
 
 static void test_unknown_location_names(void **state)
 {
-	const uint32_t unknown[] = {36, 37, 64, 255, 256, 0x7fffffffu, 0x80000000u, UINT32_MAX};
+	const uint32_t unknown[] = {37, 38, 64, 255, 256, 0x7fffffffu, 0x80000000u, UINT32_MAX};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
@@ -120,6 +121,7 @@ static void test_location_numbers(void **state)
 	assert_int_equal(CFE_LOC_SYNC_CALLBACK, 33);
 	assert_int_equal(CFE_LOC_CHILD_DIED, 34);
 	assert_int_equal(CFE_LOC_UNSHARE_CGROUP, 35);
+	assert_int_equal(CFE_LOC_PARENT_DEATH_SIGNAL, 36);
 	assert_string_equal(cfe_location_name(CFE_LOC_SETRLIMIT), "setrlimt");
 	assert_string_equal(cfe_location_name(CFE_LOC_EXECVE), "execve");
 }
@@ -137,7 +139,8 @@ static void test_flag_values(void **state)
 	assert_int_equal(CFE_FLAG_UNSHARE_CGROUP_AFTER_SYNC, 0x80);
 	assert_int_equal(CFE_FLAG_CTTY, 0x100);
 	assert_int_equal(CFE_FLAG_RETURN_BEFORE_EXEC, 0x200);
-	assert_int_equal(CFE_FLAGS_KNOWN, 0x3ff);
+	assert_int_equal(CFE_FLAG_CLOSE_OTHER_FDS, 0x400);
+	assert_int_equal(CFE_FLAGS_KNOWN, 0x7ff);
 }
 
 /* The Go UnshareFlags: the seven CLONE_NEW* flags of the reference (no
@@ -161,12 +164,13 @@ static void test_error_record_layout(void **state)
 	assert_int_equal(offsetof(struct cfe_error, pad), 12);
 }
 
-/* Every field of version 1 at the offset compiled callers use. */
+/* Every field of versions 1 and 2 at the offset compiled callers use. */
 static void test_config_layout(void **state)
 {
 	(void)state;
 	assert_int_equal(CFE_CONFIG_SIZE_VER1, 216);
-	assert_int_equal(sizeof(struct cfe_config), CFE_CONFIG_SIZE_VER1);
+	assert_int_equal(CFE_CONFIG_SIZE_VER2, 232);
+	assert_int_equal(sizeof(struct cfe_config), CFE_CONFIG_SIZE_VER2);
 	assert_int_equal(offsetof(struct cfe_config, size), 0);
 	assert_int_equal(offsetof(struct cfe_config, args), 8);
 	assert_int_equal(offsetof(struct cfe_config, env), 16);
@@ -202,6 +206,9 @@ static void test_config_layout(void **state)
 	assert_int_equal(offsetof(struct cfe_config, sync_context), 192);
 	assert_int_equal(offsetof(struct cfe_config, clone_hook), 200);
 	assert_int_equal(offsetof(struct cfe_config, clone_hook_context), 208);
+	assert_int_equal(offsetof(struct cfe_config, pidfd_out), CFE_CONFIG_SIZE_VER1);
+	assert_int_equal(offsetof(struct cfe_config, parent_death_signal), 224);
+	assert_int_equal(offsetof(struct cfe_config, pad2), 228);
 }
 
 static void test_array_element_layouts(void **state)

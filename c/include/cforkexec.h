@@ -22,7 +22,8 @@
  * that stops) take a short internal lock from the creation of their socket
  * to just after their clone, so that no other start's child inherits it.
  * Requires Linux 5.3 (clone3; the legacy clone is used where clone3 is
- * filtered out), 5.7 for cgroup_fd.
+ * filtered out), 5.7 for cgroup_fd; see the fields appended after version
+ * 1 for theirs.
  *
  * The element structs of the arrays (cfe_rlimit, cfe_mount, cfe_id_map,
  * cfe_bpf_insn) and cfe_error are fixed for good; a later version that
@@ -90,10 +91,26 @@ enum cfe_flag {
 	 * failed.  The calling thread is free meanwhile (a language runtime
 	 * waits in its event loop).  Not a flag of the reference. */
 	CFE_FLAG_RETURN_BEFORE_EXEC = 1u << 9,
+	/* Appended after version 1.  No fd but those of files reaches the
+	 * program: right after its fd shuffle (before any mount, so no /proc
+	 * is needed) the child marks every fd from files_len up
+	 * close-on-exec, with close_range(files_len, ~0U,
+	 * CLOSE_RANGE_CLOEXEC) (Linux 5.11); where that is refused (ENOSYS
+	 * before 5.9, EINVAL before 5.11, EPERM from a container's seccomp
+	 * profile), with
+	 * fcntl(F_SETFD, FD_CLOEXEC) on each fd below its soft
+	 * RLIMIT_NOFILE (an fd at or above that limit, opened before it was
+	 * lowered, is missed there).  The library's own fds (the handshake
+	 * socket, a copy of exec_fd) keep working until the execve.  An
+	 * exec_fd that is not in files is close-on-exec then, so it can run
+	 * an ELF program but not a script (the interpreter could not open
+	 * /dev/fd/N), as with fexecve(3).  A failure is reported at
+	 * CFE_LOC_FCNTL.  Not a flag of the reference. */
+	CFE_FLAG_CLOSE_OTHER_FDS = 1u << 10,
 };
 
 /* Every flag this version knows; other bits are refused with EINVAL. */
-#define CFE_FLAGS_KNOWN 0x3ffu
+#define CFE_FLAGS_KNOWN 0x7ffu
 
 /* The namespace flags clone_flags may carry (the Go UnshareFlags value);
  * other bits are ignored, as the reference does. */
@@ -244,10 +261,58 @@ struct cfe_config {
 
 	cfe_clone_hook clone_hook; /* NULL = none */
 	void *clone_hook_context;
+
+	/* ---- appended after version 1 (CFE_CONFIG_SIZE_VER2) ---- */
+
+	/* Not NULL: ask for a pidfd of the child (clone's CLONE_PIDFD, Linux
+	 * 5.2; see pidfd_open(2)), a handle that cannot come to name another
+	 * process once the child is reaped, as its pid can.  When cfe_start
+	 * returns a pid, *pidfd_out is a close-on-exec pidfd of that child,
+	 * which the caller owns and closes (also when the child outlives the
+	 * call through a struct cfe_pending, whatever cfe_pending_finish then
+	 * says).  When cfe_start fails, *pidfd_out is -1 and no fd is left
+	 * open; a struct refused as a whole (its size, an unknown non-zero
+	 * tail: nothing of it is read) leaves it untouched.  The kernel
+	 * writes it during the clone, in the caller's memory: it must stay
+	 * valid until cfe_start returns. */
+	int32_t *pidfd_out;
+
+	/* > 0: the child's parent-death signal (PR_SET_PDEATHSIG, 1..64; any
+	 * other non-zero value is refused with EINVAL).  The kernel sends it
+	 * to the child when its parent *thread* exits, the thread that called
+	 * cfe_start: not when the process does, but as soon as that thread
+	 * ends, even while other threads go on.  The child sets it first
+	 * thing (again after a credential change, which clears it), and then
+	 * checks, on a pidfd of that thread it inherits, that the thread is
+	 * still alive: if it already ended, the signal was never sent, and
+	 * the child exits with status 128 + the signal instead of going on.
+	 * That pidfd is exact (a thread pidfd, PIDFD_THREAD) on Linux 6.9
+	 * and later; before, it is a pidfd of the process, readable only once
+	 * every thread has ended, so a starting thread that ends before the
+	 * child has set its signal while the process lives on goes unseen
+	 * (the child's parent then is another thread, whose end sends the
+	 * signal) and a process whose threads all end in that window may be
+	 * missed too.  The starting thread cannot end during cfe_start but
+	 * with the process, unless cfe_start returns before the child's
+	 * execve (struct cfe_pending).  The kernel clears the signal when
+	 * the program executed is set-user-ID, set-group-ID or has file
+	 * capabilities, and the program may change it.  The init of a new
+	 * pid namespace (CLONE_NEWPID) ignores every signal it has no
+	 * handler for but SIGKILL, so there, short of a handler installed by
+	 * the program, only SIGKILL has an effect.  0 = none: no extra system
+	 * call is made. */
+	int32_t parent_death_signal;
+	uint32_t pad2; /* must be zero */
 };
 
 /* The size of the first version of struct cfe_config. */
 #define CFE_CONFIG_SIZE_VER1 216u
+
+/* The size of the second: pidfd_out, parent_death_signal and
+ * CFE_FLAG_CLOSE_OTHER_FDS.  A library of the first version refuses a
+ * struct that sets any of them (E2BIG for an unknown non-zero tail, EINVAL
+ * for the flag); one that leaves them zero works with both. */
+#define CFE_CONFIG_SIZE_VER2 232u
 
 /* Where a start failed.  1..32 are the Go ErrorLocation values; 33 and
  * up are this library's. */
@@ -295,6 +360,9 @@ enum cfe_location {
 	 * failed.  The reference ignores this failure (the child would run
 	 * in the caller's cgroup namespace); this library reports it. */
 	CFE_LOC_UNSHARE_CGROUP = 35,
+	/* With parent_death_signal, its prctl or the check that the parent
+	 * thread lives failed. */
+	CFE_LOC_PARENT_DEATH_SIGNAL = 36,
 };
 
 /* Why a start failed. */

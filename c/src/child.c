@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <linux/seccomp.h>
 #include <linux/securebits.h>
 #include <signal.h>
@@ -83,6 +84,27 @@ static CFE_CHILD_CODE void child_reset_signals(const struct cfe_child_plan *p)
 			sys_rt_sigaction(sig, &ign, NULL);
 	}
 	sys_rt_sigprocmask(SIG_SETMASK, &p->sigmask, NULL);
+}
+
+/* PR_SET_PDEATHSIG, then whether the starting thread still lives: if it
+ * ended before the prctl, the kernel will never send the signal, so we
+ * end as it would have had us end (a new pid namespace's init could not
+ * signal itself).  A thread that ends after the prctl sends it: the
+ * kernel's reparenting and the pidfd's readability change together under
+ * its tasklist lock. */
+static CFE_CHILD_CODE void child_set_parent_death_signal(const struct cfe_child_plan *p)
+{
+	const struct timespec now = {0};
+	struct pollfd parent = {.fd = p->parent_pidfd, .events = POLLIN};
+	long r = sys_prctl(PR_SET_PDEATHSIG, (unsigned long)p->parent_death_signal);
+
+	if (r < 0)
+		fail(p, CFE_LOC_PARENT_DEATH_SIGNAL, 0, r);
+	r = CFE_SYS(SYS_ppoll, &parent, 1, &now, NULL, 0, 0);
+	if (r < 0)
+		fail(p, CFE_LOC_PARENT_DEATH_SIGNAL, 0, r);
+	if (r > 0)
+		child_exit(128 + p->parent_death_signal);
 }
 
 /* The parent writes our id maps (it has the capabilities we lack in its
@@ -397,6 +419,8 @@ CFE_CHILD_CODE int cfe_child_main(void *arg)
 	long r;
 
 	child_reset_signals(p);
+	if (p->parent_death_signal != 0)
+		child_set_parent_death_signal(p);
 	if (p->parent_sock >= 0) {
 		r = sys_close(p->parent_sock);
 		if (r < 0)
@@ -412,9 +436,18 @@ CFE_CHILD_CODE int cfe_child_main(void *arg)
 		if (r < 0)
 			fail(p, CFE_LOC_KEEP_CAPABILITY, 0, r);
 	}
-	if (credential)
+	if (credential) {
 		child_set_credential(p);
+		/* A change of uid or gid clears the parent-death signal. */
+		if (p->parent_death_signal != 0)
+			child_set_parent_death_signal(p);
+	}
 	child_setup_fds(p);
+	if (flag(p, CFE_FLAG_CLOSE_OTHER_FDS)) {
+		r = cfe_cloexec_from((uint32_t)p->fd_ops_len);
+		if (r < 0)
+			fail(p, CFE_LOC_FCNTL, 0, r);
+	}
 	r = CFE_SYS(SYS_setsid, 0, 0, 0, 0, 0, 0);
 	if (r < 0)
 		fail(p, CFE_LOC_SETSID, 0, r);

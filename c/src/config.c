@@ -2,12 +2,15 @@
  * checks that turn a bad field into EINVAL before any process exists. */
 #include <errno.h>
 #include <linux/sched.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "internal.h"
 
-_Static_assert(sizeof(struct cfe_config) == CFE_CONFIG_SIZE_VER1,
+_Static_assert(offsetof(struct cfe_config, pidfd_out) == CFE_CONFIG_SIZE_VER1,
 	       "struct cfe_config of version 1 changed size");
+_Static_assert(sizeof(struct cfe_config) == CFE_CONFIG_SIZE_VER2,
+	       "struct cfe_config of version 2 changed size");
 _Static_assert(sizeof(struct cfe_bpf_insn) == 8, "cfe_bpf_insn must match sock_filter");
 
 static int tail_is_zero(const unsigned char *p, size_t len)
@@ -96,7 +99,10 @@ static int config_check(const struct cfe_config *c)
 	if (c->args_len == 0 || !strings_valid(c->args, c->args_len) ||
 	    !strings_valid(c->env, c->env_len))
 		return EINVAL;
-	if (c->exec_fd < 0 || c->cgroup_fd < 0 || c->pad0 != 0 || c->pad1 != 0)
+	if (c->exec_fd < 0 || c->cgroup_fd < 0 || c->pad0 != 0 || c->pad1 != 0 || c->pad2 != 0)
+		return EINVAL;
+	/* PR_SET_PDEATHSIG takes 1.._NSIG. */
+	if (c->parent_death_signal < 0 || c->parent_death_signal > CFE_SIGNAL_MAX)
 		return EINVAL;
 	if ((c->flags & ~CFE_FLAGS_KNOWN) != 0)
 		return EINVAL;

@@ -9,9 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
 
 /* A close-on-exec copy of fd numbered at least min.  F_DUPFD answers
  * EINVAL for a min at or above RLIMIT_NOFILE: no fd is left for the copy,
@@ -96,13 +104,32 @@ static int caller_fds_open(const struct cfe_config *c, uint32_t *where)
 	return 0;
 }
 
+/* A pidfd of the calling thread, readable once it has ended (Linux 6.9);
+ * where the kernel does not know PIDFD_THREAD, one of the process,
+ * readable once every thread has.  Both are close-on-exec.  Its number
+ * may be below files_len: the child polls it before its fd shuffle. */
+static int open_parent_pidfd(int32_t *out)
+{
+	long fd = syscall(SYS_pidfd_open, (long)gettid(), PIDFD_THREAD);
+
+	if (fd < 0 && errno == EINVAL)
+		fd = syscall(SYS_pidfd_open, (long)getpid(), 0L);
+	if (fd < 0)
+		return errno;
+	*out = (int32_t)fd;
+	return 0;
+}
+
 int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket, uint32_t *location)
 {
 	uint32_t where = CFE_LOC_NONE;
 	int err;
 
-	*f = (struct cfe_fds){
-	    .child_sock = -1, .parent_sock = -1, .exec_fd = c->exec_fd, .exec_fd_copy = -1};
+	*f = (struct cfe_fds){.child_sock = -1,
+			      .parent_pidfd = -1,
+			      .parent_sock = -1,
+			      .exec_fd = c->exec_fd,
+			      .exec_fd_copy = -1};
 	err = caller_fds_open(c, &where);
 	if (err == 0 && with_socket)
 		err = open_socket(f, c->files_len);
@@ -112,6 +139,8 @@ int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket,
 	}
 	if (err == 0)
 		err = park_files(f, c);
+	if (err == 0 && c->parent_death_signal != 0)
+		err = open_parent_pidfd(&f->parent_pidfd);
 	/* The caller's fds were open: a copy that fails is ours (EMFILE, no
 	 * fd left below RLIMIT_NOFILE), unless another thread closed one
 	 * meanwhile, which the child's dup3 would have met. */
@@ -130,11 +159,14 @@ void cfe_fds_close_child_side(struct cfe_fds *f)
 		close(f->child_sock);
 	if (f->exec_fd_copy >= 0)
 		close(f->exec_fd_copy);
+	if (f->parent_pidfd >= 0)
+		close(f->parent_pidfd);
 	for (uint32_t i = 0; i < f->parked_len; i++)
 		close(f->parked[i]);
 	free(f->parked);
 	f->child_sock = -1;
 	f->exec_fd_copy = -1;
+	f->parent_pidfd = -1;
 	f->parked = NULL;
 	f->parked_len = 0;
 }

@@ -41,6 +41,7 @@ static const char *const location_names[] = {
     "sync_callback",
     "child_died",
     "unshare_cgroup",
+    "parent_death_signal",
 };
 
 uint32_t cfe_abi_version(void)

@@ -28,6 +28,9 @@
 /* Most strings of argv, and of envp, execve takes (MAX_ARG_STRINGS). */
 #define CFE_ARG_STRINGS_MAX 0x7fffffffu
 
+/* The highest signal number (_NSIG), the most PR_SET_PDEATHSIG takes. */
+#define CFE_SIGNAL_MAX 64
+
 /* ETXTBSY retries of execve, 1 ms apart, as the reference does. */
 #define CFE_ETXTBSY_RETRIES 50
 
@@ -94,7 +97,10 @@ CFE_HIDDEN void cfe_fd_plan(const int32_t *files, uint32_t n, const int32_t *par
  * inherits is overwritten by them.  The child gets its own copy of the fd
  * table at the clone, so all but parent_sock are closed right after it. */
 struct cfe_fds {
-	int32_t child_sock;   /* the child's end of the sync socket, or -1 */
+	int32_t child_sock; /* the child's end of the sync socket, or -1 */
+	/* with parent_death_signal: a pidfd of the starting thread (of the
+	 * process before Linux 6.9), which the child polls; else -1 */
+	int32_t parent_pidfd;
 	int32_t parent_sock;  /* ours, or -1 */
 	int32_t exec_fd;      /* what the child executes (0: args[0]) */
 	int32_t exec_fd_copy; /* our copy of the caller's exec_fd, or -1 */
@@ -149,6 +155,10 @@ struct cfe_child_plan {
 	int32_t has_sync;
 	int32_t do_setgroups;
 	int32_t parent_stops; /* cfe_config_parent_stops */
+	/* PR_SET_PDEATHSIG (0 = none), and the pidfd that tells whether the
+	 * starting thread is still alive (struct cfe_fds) */
+	int32_t parent_death_signal;
+	int32_t parent_pidfd;
 	/* the highest capability the kernel knows, for emptying the bounding
 	 * set; -1 when unknown: drop until the kernel says EINVAL */
 	int32_t cap_last;
@@ -241,11 +251,24 @@ CFE_HIDDEN int cfe_arena_pool_put(void *base);
 /* The child's whole life from clone to execve; never returns. */
 CFE_HIDDEN int cfe_child_main(void *plan);
 
+/* ---- close-on-exec for every other fd (cloexec.c), run in the child ---- */
+
+/* Mark every fd from first up close-on-exec: close_range where the kernel
+ * has CLOSE_RANGE_CLOEXEC, else cfe_cloexec_each up to the soft
+ * RLIMIT_NOFILE.  Returns 0 or -errno. */
+CFE_HIDDEN long cfe_cloexec_from(uint32_t first);
+
+/* The fallback: fcntl(F_SETFD, FD_CLOEXEC) on each fd in [first, end);
+ * fds that are not open are skipped.  Returns 0 or -errno. */
+CFE_HIDDEN long cfe_cloexec_each(uint32_t first, uint64_t end);
+
 /* ---- clone (clone.c) ---- */
 
-/* Create the child running cfe_child_main on the arena's stack.  Returns its
- * pid or -errno. */
-CFE_HIDDEN long cfe_clone(const struct cfe_arena *a, uint64_t ns_flags, int vfork, int cgroup_fd);
+/* Create the child running cfe_child_main on the arena's stack.  With
+ * pidfd not NULL, also a pidfd of it there (CLONE_PIDFD); *pidfd is
+ * untouched when the clone fails.  Returns its pid or -errno. */
+CFE_HIDDEN long cfe_clone(const struct cfe_arena *a, uint64_t ns_flags, int vfork, int cgroup_fd,
+			  int32_t *pidfd);
 
 /* ---- the parent's side (start.c) ---- */
 

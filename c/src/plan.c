@@ -196,6 +196,8 @@ static void plan_fill(struct cfe_bump *b, const struct cfe_config *c, const stru
 	    .has_sync = c->sync_fn != NULL,
 	    .do_setgroups = setgroups_wanted(c),
 	    .parent_stops = cfe_config_parent_stops(c),
+	    .parent_death_signal = c->parent_death_signal,
+	    .parent_pidfd = fds->parent_pidfd,
 	    .cap_last = cap_last,
 	    .uid = c->uid,
 	    .gid = c->gid,

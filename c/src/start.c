@@ -26,6 +26,7 @@ struct start {
 	struct cfe_fds fds; /* fds.parent_sock is -1 under CLONE_VFORK */
 	int holds_dumpable;
 	long pid;
+	int32_t pidfd; /* the child's, with config.pidfd_out; else -1 */
 };
 
 static int32_t report(struct cfe_error *err, int err_no, uint32_t location, int32_t index)
@@ -36,6 +37,9 @@ static int32_t report(struct cfe_error *err, int err_no, uint32_t location, int3
 
 static void release(struct start *s)
 {
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+	s->pidfd = -1;
 	cfe_fds_close(&s->fds);
 	cfe_arena_destroy(&s->arena);
 	if (s->holds_dumpable)
@@ -76,6 +80,15 @@ static void wait_exec_or_death(int fd)
 		;
 }
 
+/* The caller's from now on: cfe_start returns the child's pid. */
+static int32_t give_pid(struct start *s)
+{
+	if (s->config.pidfd_out != NULL)
+		*s->config.pidfd_out = s->pidfd;
+	s->pidfd = -1;
+	return (int32_t)s->pid;
+}
+
 /* The child has exec'd or died: return its pid, or its error.  A child
  * that owed us a report (its "ready") and died without an error record
  * was killed by a signal. */
@@ -91,6 +104,7 @@ static int32_t finish(struct start *s, struct cfe_error *err, int owed_report)
 		release(s);
 		return -1;
 	}
+	give_pid(s);
 	release(s);
 	return (int32_t)s->pid;
 }
@@ -145,7 +159,7 @@ static int32_t hand_over(struct start *s, struct cfe_pending *p, struct cfe_pend
 	*p = (struct cfe_pending){
 	    .arena = s->arena, .fds = s->fds, .holds_dumpable = s->holds_dumpable};
 	*out = p;
-	return (int32_t)s->pid;
+	return give_pid(s);
 }
 
 /* The stop the child cannot send itself (cfe_config_parent_stops), then
@@ -245,7 +259,8 @@ static int create_child(struct start *s, int with_pending, struct cfe_pending **
 				s->holds_dumpable = 1;
 			}
 			s->pid = cfe_clone(&s->arena, s->config.clone_flags, !handshaking,
-					   s->config.cgroup_fd);
+					   s->config.cgroup_fd,
+					   s->config.pidfd_out != NULL ? &s->pidfd : NULL);
 		}
 		sys_rt_sigprocmask(SIG_SETMASK, &mask, NULL);
 		cfe_fds_close_child_side(&s->fds);
@@ -261,7 +276,8 @@ int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
 		  struct cfe_pending **pending)
 {
 	struct start s = {
-	    .fds = {.child_sock = -1, .parent_sock = -1, .exec_fd_copy = -1},
+	    .fds = {.child_sock = -1, .parent_pidfd = -1, .parent_sock = -1, .exec_fd_copy = -1},
+	    .pidfd = -1,
 	};
 	struct cfe_pending *handle = NULL;
 	uint32_t location;
@@ -272,6 +288,9 @@ int32_t cfe_start(const struct cfe_config *config, struct cfe_error *err,
 	if (pending != NULL)
 		*pending = NULL;
 	e = cfe_config_load(config, &s.config);
+	/* -1 until the start succeeds (a refused size or tail left it 0). */
+	if (s.config.pidfd_out != NULL)
+		*s.config.pidfd_out = -1;
 	if (e != 0)
 		return report(err, e, CFE_LOC_NONE, 0);
 	e = create_child(&s, pending != NULL, &handle, &location);

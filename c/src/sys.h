@@ -53,7 +53,7 @@ struct cfe_ksigaction {
 };
 
 /* clone or clone3 from assembly: see arch/clone_*.S. */
-long cfe_raw_clone(long nr, long a1, long a2, int (*fn)(void *), void *arg);
+long cfe_raw_clone(long nr, long a1, long a2, int (*fn)(void *), void *arg, long parent_tid);
 
 static inline CFE_CHILD_CODE long sys_close(int fd)
 {
