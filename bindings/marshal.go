@@ -33,6 +33,8 @@ type block struct {
 	handle  *C.uintptr_t
 	// forkLocked is 1 while the start holds syscall.ForkLock.
 	forkLocked *C.int
+	// pidfd receives the child's pidfd (-1 unless asked for).
+	pidfd *C.int32_t
 }
 
 const ptrSize = unsafe.Sizeof(uintptr(0))
@@ -72,7 +74,7 @@ func cStringSize(p *byte) uintptr {
 
 // blockSize measures what marshal will write, so that one malloc suffices.
 func blockSize(p *Params) uintptr {
-	size := align8(C.sizeof_struct_cfe_config) + align8(C.sizeof_struct_cfe_error) + 3*ptrSize
+	size := align8(C.sizeof_struct_cfe_config) + align8(C.sizeof_struct_cfe_error) + 4*ptrSize
 	size += stringsSize(p.Args) + stringsSize(p.Env)
 	size += uintptr(len(p.RLimits)) * C.sizeof_struct_cfe_rlimit
 	size += align8(uintptr(len(p.Files)) * 4)
@@ -394,9 +396,38 @@ func (b *block) putMounts(c *C.struct_cfe_config, v []mount.SyscallParams) {
 	c.mounts_len = C.uint32_t(len(v))
 }
 
-// marshal lays p out in one C allocation, which the caller frees (b.base).
-func (b *block) marshal(p *Params) error {
+// checkOptions refuses what the C library would refuse with a bare
+// EINVAL, naming the field.
+func checkOptions(o *Options) error {
+	if o != nil && (o.ParentDeathSignal < 0 || o.ParentDeathSignal > signalMax) {
+		return refused("ParentDeathSignal %d is not a signal (1..%d)", int(o.ParentDeathSignal), signalMax)
+	}
+	return nil
+}
+
+// signalMax is the highest signal number, _NSIG.
+const signalMax = 64
+
+func (b *block) putOptions(c *C.struct_cfe_config, o *Options) {
+	if o == nil {
+		return
+	}
+	if o.PidFD {
+		c.pidfd_out = b.pidfd
+	}
+	c.parent_death_signal = C.int32_t(o.ParentDeathSignal)
+	if o.CloseOtherFds {
+		c.flags |= C.CFE_FLAG_CLOSE_OTHER_FDS
+	}
+}
+
+// marshal lays p and the options o (nil: none) out in one C allocation,
+// which the caller frees (b.base).
+func (b *block) marshal(p *Params, o *Options) error {
 	if err := checkParams(p); err != nil {
+		return err
+	}
+	if err := checkOptions(o); err != nil {
 		return err
 	}
 	size := blockSize(p)
@@ -423,6 +454,8 @@ func (b *block) marshal(p *Params) error {
 	*b.handle = 0
 	b.forkLocked = (*C.int)(b.alloc(ptrSize))
 	*b.forkLocked = 0
+	b.pidfd = (*C.int32_t)(b.alloc(ptrSize))
+	*b.pidfd = -1
 
 	c := b.config
 	c.args = b.putStrings(p.Args)
@@ -457,6 +490,7 @@ func (b *block) marshal(p *Params) error {
 		}
 	}
 	c.flags = configFlags(p)
+	b.putOptions(c, o)
 	return nil
 }
 

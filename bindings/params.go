@@ -38,6 +38,20 @@ type Params struct {
 	CTTY                       bool
 }
 
+// Options are the C library's start options that the reference's Runner
+// lacks (struct cfe_config's fields appended after version 1); the zero
+// value asks for none of them.
+type Options struct {
+	// PidFD asks for a close-on-exec pidfd of the child (pidfd_out).
+	PidFD bool
+	// ParentDeathSignal, when not 0, is sent to the child when the thread
+	// that started it exits (parent_death_signal, 1..64).
+	ParentDeathSignal syscall.Signal
+	// CloseOtherFds keeps every fd but those of Files from the program
+	// (CFE_FLAG_CLOSE_OTHER_FDS).
+	CloseOtherFds bool
+}
+
 // Failure is a step of the child that failed: the errno, the location
 // (the Go ErrorLocation number; 0 for a child killed before it reported)
 // and the index in Mounts or RLimits.  The zero value is no failure.

@@ -47,12 +47,26 @@ type syncState struct {
 // is the tracer of a Ptrace child.  syscall.ForkLock is held for writing
 // around the clone only: the library's clone hook releases it.
 func Start(p *Params) (int, Failure, error) {
+	pid, _, f, err := start(p, nil)
+	return pid, f, err
+}
+
+// StartOptions is Start with the options o; it also returns the child's
+// pidfd, which the caller owns, when o.PidFD (else, and on every failure,
+// -1).  A bad option is refused with a descriptive error wrapping EINVAL.
+// o.ParentDeathSignal is tied to the OS thread that calls it: the caller
+// must make sure that thread lives as long as the child should.
+func StartOptions(p *Params, o Options) (pid, pidfd int, f Failure, err error) {
+	return start(p, &o)
+}
+
+func start(p *Params, o *Options) (int, int, Failure, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
 	var b block
-	if err := b.marshal(p); err != nil {
-		return 0, Failure{}, err
+	if err := b.marshal(p, o); err != nil {
+		return 0, -1, Failure{}, err
 	}
 	defer C.free(b.base)
 
@@ -83,10 +97,10 @@ func Start(p *Params) (int, Failure, error) {
 		go func() { C.cfe_pending_finish(pending, nil) }()
 	}
 	if pid > 0 {
-		return int(pid), Failure{}, nil
+		return int(pid), int(*b.pidfd), Failure{}, nil
 	}
 	f, err := failureOf(b.err, st)
-	return 0, f, err
+	return 0, -1, f, err
 }
 
 func failureOf(e *C.struct_cfe_error, st *syncState) (Failure, error) {

@@ -172,4 +172,15 @@
 // The tracer of a Ptrace child is the OS thread that called Start.  As with
 // the reference, the caller must call runtime.LockOSThread before Start and
 // make every ptrace call on that same thread.
+//
+// # Beyond the reference
+//
+// StartWith(r, Options{...}) starts r with options the reference lacks,
+// Runner's fields staying exactly the reference's: a pidfd of the child
+// (PidFD), a parent-death signal (ParentDeathSignal, safe against Go's
+// threads coming and going: such starts run on one OS thread locked for
+// the life of the process) and no fd but Files reaching the program
+// (CloseOtherFds).  It returns a Child, whose Process method gives an
+// *os.Process.  Where the C core does not run, PidFD works through the
+// reference and the other two are refused with ErrOptionUnsupported.
 package forkexec

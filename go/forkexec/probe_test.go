@@ -27,6 +27,10 @@ var rootReason string
 // TestMain builds tests/probe.c, the program that reports the state it was
 // started in as one JSON line.
 func TestMain(m *testing.M) {
+	if sig := os.Getenv(deathStarterEnv); sig != "" {
+		probePath = os.Getenv("CFE_TEST_PROBE")
+		os.Exit(deathStarter(sig))
+	}
 	os.Exit(runTests(m))
 }
 

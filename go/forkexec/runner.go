@@ -126,14 +126,23 @@ type Runner struct {
 // that calls Start) and must make its ptrace calls from that thread.
 func (r *Runner) Start() (int, error) {
 	pid, failure, err := bindings.Start((*bindings.Params)(r))
+	if err = startError(failure, err); err != nil {
+		return 0, err
+	}
+	return pid, nil
+}
+
+// startError is what Start returns for the outcome of a start: nil, the
+// ChildError of a step, or err.
+func startError(failure bindings.Failure, err error) error {
 	if step, ok := err.(bindings.StepFailure); ok {
 		failure, err = step.Failure, nil
 	}
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if failure != (bindings.Failure{}) {
-		return 0, ChildError{Err: failure.Errno, Location: ErrorLocation(failure.Location), Index: failure.Index}
+		return ChildError{Err: failure.Errno, Location: ErrorLocation(failure.Location), Index: failure.Index}
 	}
-	return pid, nil
+	return nil
 }

@@ -392,6 +392,8 @@ static uint64_t take_size(struct input *in)
 	return sizeof(struct cfe_config);
 }
 
+static int32_t never_written_pidfd;
+
 static struct cfe_config take_config(struct input *in, struct owned *m)
 {
 	struct cfe_config c = {.size = take_size(in)};
@@ -427,6 +429,13 @@ static struct cfe_config take_config(struct input *in, struct owned *m)
 	c.sync_context = mode & 2 ? m : NULL;
 	c.clone_hook = mode & 4 ? clone_hook_never_called : NULL;
 	c.clone_hook_context = mode & 8 ? m : NULL;
+	/* Appended after version 1: mostly none, else a signal, rarely any
+	 * number; pidfd_out, which loading never writes. */
+	mode = take8(in);
+	c.pidfd_out = mode & 1 ? &never_written_pidfd : NULL;
+	if (mode >= 128)
+		c.parent_death_signal = rare(in) ? (int32_t)take32(in) : take8(in) % 66;
+	c.pad2 = take_pad(in);
 	return c;
 }
 
@@ -549,7 +558,8 @@ static int expected_verdict(const struct cfe_config *c, int tail_nonzero)
 		return E2BIG;
 	if (c->args_len == 0 || !strings_ok(c->args, c->args_len) ||
 	    !strings_ok(c->env, c->env_len) || c->exec_fd < 0 || c->cgroup_fd < 0 || c->pad0 != 0 ||
-	    c->pad1 != 0 || (c->flags & ~CFE_FLAGS_KNOWN) != 0 ||
+	    c->pad1 != 0 || c->pad2 != 0 || c->parent_death_signal < 0 ||
+	    c->parent_death_signal > 64 || (c->flags & ~CFE_FLAGS_KNOWN) != 0 ||
 	    !rlimits_ok(c->rlimits, c->rlimits_len) || !files_ok(c->files, c->files_len) ||
 	    (c->seccomp_len == 0) != (c->seccomp == NULL) || c->seccomp_len > CFE_BPF_MAXINSNS ||
 	    !id_maps_ok(c->uid_maps, c->uid_maps_len) ||
