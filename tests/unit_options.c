@@ -13,6 +13,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -94,9 +96,16 @@ static void test_parent_pidfd(void **state)
 	struct cfe_fds f;
 	struct pollfd p;
 	int fd;
+	int e;
 
 	(void)state;
-	assert_int_equal(cfe_fds_open(&f, &c, 0, NULL), 0);
+	e = cfe_fds_open(&f, &c, 0, NULL);
+	if (e == ENOSYS) {
+		/* valgrind, for one, does not know pidfd_open */
+		fprintf(stderr, "skipped: pidfd_open: %s\n", strerror(e));
+		skip();
+	}
+	assert_int_equal(e, 0);
 	fd = f.parent_pidfd;
 	assert_true(fd >= 0);
 	assert_true(cloexec_set(fd));

@@ -246,24 +246,39 @@ func threadPidFD(tid int) (int, bool) {
 
 // startOnThreadThatExits starts with start on a goroutine locked to its
 // thread, which then exits (taking the thread with it); it returns once
-// the thread is gone.
+// the thread is gone.  Go never ends the main thread (it parks it), so a
+// goroutine that finds itself there keeps it, and another one tries.
 func startOnThreadThatExits(t *testing.T, start func() (int, error)) int {
 	t.Helper()
 	type result struct {
 		pid, pidfd int
 		err        error
+		main       bool
 	}
 	ch := make(chan result)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with us
+	hold := make(chan struct{})
+	defer close(hold)
+	launch := func() {
+		runtime.LockOSThread() // never unlocked but on the main thread: the thread ends with us
+		if unix.Gettid() == os.Getpid() {
+			ch <- result{main: true}
+			<-hold
+			runtime.UnlockOSThread()
+			return
+		}
 		pid, err := start()
 		fd, ok := threadPidFD(unix.Gettid())
 		if !ok {
 			fd = -1
 		}
-		ch <- result{pid, fd, err}
-	}()
+		ch <- result{pid, fd, err, false}
+	}
+	go launch()
 	res := <-ch
+	for res.main {
+		go launch()
+		res = <-ch
+	}
 	if res.err != nil {
 		t.Fatalf("start: %v", res.err)
 	}
