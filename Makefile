@@ -60,7 +60,7 @@ BENCH_COUNT  ?= 5
 BENCH_ROUNDS ?= 10
 BENCH_TIME   ?= 20x
 
-.PHONY: all deps run test test-c test-go test-fallback abi-check lint cross-aarch64 check-heap install clean asan valgrind bench soak fuzz
+.PHONY: all deps run test test-c test-go test-fallback abi-check install-check lint cross-aarch64 check-heap install clean asan valgrind bench soak fuzz
 
 all: $(STATIC) $(SHARED) $(PC) $(PROBE) $(DEMO)
 
@@ -164,6 +164,7 @@ test-c: all $(UNIT) $(INTEG) $(SOAK)
 	$(MAKE) valgrind
 	$(MAKE) cross-aarch64
 	$(MAKE) abi-check
+	$(MAKE) install-check
 	$(MAKE) lint
 
 # The Go build cache does not see the C files that bindings/ includes from
@@ -269,13 +270,18 @@ lint:
 	clang-tidy --quiet c/src/*.c c/examples/*.c -- -std=gnu11 -D_GNU_SOURCE -Ic/include -Ic/src
 	@echo "lint: ok"
 
-install: $(STATIC) $(SHARED) $(PC)
+install: $(STATIC) $(SHARED)
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 c/include/cforkexec.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libcforkexec.so.1 $(DESTDIR)$(PREFIX)/lib/libcforkexec.so
-	install -m 644 $(PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed 's|@PREFIX@|$(PREFIX)|g' c/cforkexec.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cforkexec.pc
+
+# make install into a temporary prefix, then the README's C example built
+# with pkg-config against it and run.
+install-check: $(STATIC) $(SHARED)
+	scripts/check-install.sh
 
 bench: deps
 	@command -v gnuplot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null; }
