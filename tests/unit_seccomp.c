@@ -145,7 +145,11 @@ static void test_new_refuses_bad_actions(void **state)
 	    CFE_SECCOMP_KILL | 1,
 	    CFE_SECCOMP_ERRNO(4095),
 	    CFE_SECCOMP_ERRNO(-1),
+	    CFE_SECCOMP_ERRNO(0x10000), /* bits that would overlap the action's */
+	    CFE_SECCOMP_ERRNO(0x40000),
 	    CFE_SECCOMP_TRACE(0x10000),
+	    CFE_SECCOMP_TRACE(0xfff00000u),
+	    CFE_SECCOMP_TRACE(-1),
 	    SECCOMP_RET_TRAP,
 	    SECCOMP_RET_LOG,
 	};
