@@ -60,13 +60,13 @@ extern "C" {
  * one below the kernel's MAX_ERRNO); 0 makes it return 0 without running.
  * Larger or negative n give a value that is refused (their bits never
  * reach the action's: n is evaluated twice). */
-#define CFE_SECCOMP_ERRNO(n) (0x00050000u | ((uint32_t)(n) > 0xffffu ? 0xffffu : (uint32_t)(n)))
+#define CFE_SECCOMP_ERRNO(n) (0x00050000u | ((uint32_t)(n) >> 16 ? 0xffffu : (uint32_t)(n)))
 /* Stop the process for its tracer (PTRACE_EVENT_SECCOMP, with n,
  * 0 <= n <= 0xffff, from PTRACE_GETEVENTMSG), which decides what happens;
  * without a tracer attached with PTRACE_O_TRACESECCOMP the system call
  * fails with ENOSYS (the kernel's rule).  Other n give a value that is
  * refused (n is evaluated twice). */
-#define CFE_SECCOMP_TRACE(n) (0x7ff00000u | ((uint32_t)(n) > 0xffffu ? 0x10000u : (uint32_t)(n)))
+#define CFE_SECCOMP_TRACE(n) (0x7ff00000u | ((uint32_t)(n) >> 16 ? 0x10000u : (uint32_t)(n)))
 
 /* A policy under construction; opaque. */
 struct cfe_seccomp;
