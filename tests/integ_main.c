@@ -19,6 +19,7 @@ GROUP(errors);
 GROUP(sync);
 GROUP(harden);
 GROUP(badinput);
+GROUP(seccomp);
 
 int main(void)
 {
@@ -30,5 +31,6 @@ int main(void)
 	failed += _cmocka_run_group_tests("harden", harden_tests, harden_tests_len, NULL, NULL);
 	failed +=
 	    _cmocka_run_group_tests("badinput", badinput_tests, badinput_tests_len, NULL, NULL);
+	failed += _cmocka_run_group_tests("seccomp", seccomp_tests, seccomp_tests_len, NULL, NULL);
 	return failed != 0;
 }

@@ -18,6 +18,7 @@ GROUP(fdplan);
 GROUP(fds);
 GROUP(idmap);
 GROUP(info);
+GROUP(seccomp);
 
 int main(void)
 {
@@ -29,5 +30,6 @@ int main(void)
 	failed += _cmocka_run_group_tests("fds", fds_tests, fds_tests_len, NULL, NULL);
 	failed += _cmocka_run_group_tests("idmap", idmap_tests, idmap_tests_len, NULL, NULL);
 	failed += _cmocka_run_group_tests("info", info_tests, info_tests_len, NULL, NULL);
+	failed += _cmocka_run_group_tests("seccomp", seccomp_tests, seccomp_tests_len, NULL, NULL);
 	return failed != 0;
 }
