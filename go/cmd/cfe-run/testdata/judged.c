@@ -60,8 +60,8 @@ int main(int argc, char **argv)
 	if (!strcmp(what, "whoami")) { /* uid, cwd, whether /w is writable */
 		char cwd[256];
 		FILE *f = fopen("/w/probe", "w");
-		printf("uid=%d gid=%d cwd=%s w=%s\n", (int)getuid(), (int)getgid(), getcwd(cwd, sizeof cwd) ? cwd : "?",
-		       f ? "writable" : "read-only");
+		printf("uid=%d gid=%d cwd=%s w=%s\n", (int)getuid(), (int)getgid(),
+		       getcwd(cwd, sizeof cwd) ? cwd : "?", f ? "writable" : "read-only");
 		return 0;
 	}
 	if (!strcmp(what, "fds")) { /* how many fds above 2 are open */
