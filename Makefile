@@ -154,8 +154,23 @@ asan: $(BUILD)/asan/unit-tests $(BUILD)/asan/integration-tests $(PROBE)
 valgrind: $(UNIT)
 	valgrind -q --error-exitcode=1 --leak-check=full $(UNIT)
 
-run: deps all
-	$(DEMO) $(PROBE)
+# make run: cfe-run (go/cmd/cfe-run) judges examples/solution/sum.c, compiled
+# here (static where libc's archive is installed, so that it needs nothing
+# of the sandbox's root), on examples/solution/sum.in, and prints its JSON
+# result and the solution's output.
+CFE_RUN     := $(BUILD)/cfe-run
+SUM         := $(BUILD)/run/sum
+SUM_STATIC  := $(if $(filter /%,$(shell $(CC) -print-file-name=libc.a)),-static)
+
+$(SUM): examples/solution/sum.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) -O2 $(SUM_STATIC) -o $@ $<
+
+run: deps $(SUM)
+	$(GO_ENV) go build -o $(CFE_RUN) ./go/cmd/cfe-run
+	$(CFE_RUN) --time 1 --memory 64M --stdin examples/solution/sum.in --stdout $(BUILD)/run/sum.out -- $(SUM)
+	@echo "the solution's output ($(BUILD)/run/sum.out):"
+	@cat $(BUILD)/run/sum.out
 
 test: deps
 	$(MAKE) test-c
