@@ -12,13 +12,18 @@ CFLAGS    ?= -O2 -g
 ALLCFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -Ic/include
 
 LIB_SRC   := $(wildcard c/src/*.c)
+# The seccomp policy builder, the only part that needs libseccomp, in its
+# own directory: what compiles c/src/*.c alone (the cgo bindings, the
+# fuzzer, the aarch64 cross build) stays without it.
+SECCOMP_SRC := c/src/seccomp/seccomp_policy.c
 ifeq ($(ARCH),aarch64)
 CLONE_ASM := c/src/arch/clone_aarch64.S
 else
 CLONE_ASM := c/src/arch/clone_x86_64.S
 endif
-LIB_OBJ   := $(LIB_SRC:c/src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/clone_asm.o
-HEADERS   := c/include/cforkexec.h $(wildcard c/src/*.h c/src/arch/*.h)
+LIB_OBJ   := $(LIB_SRC:c/src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/clone_asm.o \
+	$(SECCOMP_SRC:c/src/%.c=$(BUILD)/obj/%.o)
+HEADERS   := c/include/cforkexec.h c/include/cforkexec_seccomp.h $(wildcard c/src/*.h c/src/arch/*.h)
 
 STATIC    := $(BUILD)/libcforkexec.a
 SHARED    := $(BUILD)/libcforkexec.so.1
@@ -60,7 +65,7 @@ BENCH_COUNT  ?= 5
 BENCH_ROUNDS ?= 10
 BENCH_TIME   ?= 20x
 
-.PHONY: all deps run test test-c test-go test-fallback abi-check lint cross-aarch64 check-heap install clean asan valgrind bench soak fuzz
+.PHONY: all deps run test test-c test-go test-fallback abi-check install-check lint cross-aarch64 check-heap install clean asan valgrind bench soak fuzz
 
 all: $(STATIC) $(SHARED) $(PC) $(PROBE) $(DEMO)
 
@@ -81,7 +86,7 @@ $(STATIC): $(LIB_OBJ)
 
 $(SHARED): $(LIB_OBJ) c/libcforkexec.map
 	$(CC) -shared -Wl,-soname,libcforkexec.so.1 -Wl,--version-script=c/libcforkexec.map \
-		-Wl,-z,noexecstack -o $@ $(LIB_OBJ) -lpthread
+		-Wl,-z,noexecstack -o $@ $(LIB_OBJ) -lseccomp -lpthread
 	ln -sf libcforkexec.so.1 $(BUILD)/libcforkexec.so
 
 $(PC): c/cforkexec.pc.in
@@ -94,31 +99,33 @@ $(PROBE): tests/probe.c
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -static -o $@ $<
 
 $(DEMO): c/examples/sandbox_demo.c $(STATIC)
-	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ic/include -o $@ $< $(STATIC) -lpthread
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ic/include -o $@ $< $(STATIC) -lseccomp -lpthread
 
 TEST_SUPPORT := tests/support.c tests/children.c
 TEST_HEADERS := tests/support.h tests/children.h
 
-$(UNIT): $(wildcard tests/unit_*.c) $(LIB_SRC) $(HEADERS)
+$(UNIT): $(wildcard tests/unit_*.c) $(LIB_SRC) $(SECCOMP_SRC) $(HEADERS)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ic/include -Ic/src -o $@ $(wildcard tests/unit_*.c) \
-		$(filter-out c/src/child.c c/src/clone.c c/src/start.c,$(LIB_SRC)) $(shell pkg-config --cflags --libs cmocka) -lpthread
+		$(filter-out c/src/child.c c/src/clone.c c/src/start.c,$(LIB_SRC)) $(SECCOMP_SRC) \
+		$(shell pkg-config --cflags --libs cmocka libseccomp) -lpthread
 
 $(INTEG): $(wildcard tests/integ_*.c) $(TEST_SUPPORT) $(TEST_HEADERS) $(STATIC)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ic/include -Itests -o $@ $(wildcard tests/integ_*.c) \
 		$(TEST_SUPPORT) $(STATIC) $(shell pkg-config --cflags --libs cmocka libseccomp) -lpthread
 
 $(HEAPCHECK): tests/check_heap.c $(STATIC)
-	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -Ic/include -o $@ $< $(STATIC) -lpthread
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -Ic/include -o $@ $< $(STATIC) -lseccomp -lpthread
 
 $(SOAK): tests/soak.c tests/children.c tests/children.h $(STATIC)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ic/include -Itests -o $@ tests/soak.c tests/children.c \
-		$(STATIC) -lpthread
+		$(STATIC) -lseccomp -lpthread
 
 # Sanitizer builds of both suites.  The child's code runs on its own stack
 # in the parent's memory and may not touch the sanitizers' thread state, so
 # child.c is built without them.
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-ASAN_OBJ  := $(LIB_SRC:c/src/%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/clone_asm.o
+ASAN_OBJ  := $(LIB_SRC:c/src/%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/clone_asm.o \
+	$(SECCOMP_SRC:c/src/%.c=$(BUILD)/asan/%.o)
 
 $(BUILD)/asan/child.o: c/src/child.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -134,7 +141,7 @@ $(BUILD)/asan/clone_asm.o: $(CLONE_ASM)
 
 $(BUILD)/asan/unit-tests: $(wildcard tests/unit_*.c) $(ASAN_OBJ)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Ic/include -Ic/src -o $@ $(wildcard tests/unit_*.c) \
-		$(ASAN_OBJ) $(shell pkg-config --cflags --libs cmocka) -lpthread
+		$(ASAN_OBJ) $(shell pkg-config --cflags --libs cmocka libseccomp) -lpthread
 
 $(BUILD)/asan/integration-tests: $(wildcard tests/integ_*.c) $(TEST_SUPPORT) $(TEST_HEADERS) $(ASAN_OBJ)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Ic/include -Itests -o $@ $(wildcard tests/integ_*.c) \
@@ -147,8 +154,23 @@ asan: $(BUILD)/asan/unit-tests $(BUILD)/asan/integration-tests $(PROBE)
 valgrind: $(UNIT)
 	valgrind -q --error-exitcode=1 --leak-check=full $(UNIT)
 
-run: deps all
-	$(DEMO) $(PROBE)
+# make run: cfe-run (go/cmd/cfe-run) judges examples/solution/sum.c, compiled
+# here (static where libc's archive is installed, so that it needs nothing
+# of the sandbox's root), on examples/solution/sum.in, and prints its JSON
+# result and the solution's output.
+CFE_RUN     := $(BUILD)/cfe-run
+SUM         := $(BUILD)/run/sum
+SUM_STATIC  := $(if $(filter /%,$(shell $(CC) -print-file-name=libc.a)),-static)
+
+$(SUM): examples/solution/sum.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) -O2 $(SUM_STATIC) -o $@ $<
+
+run: deps $(SUM)
+	$(GO_ENV) go build -o $(CFE_RUN) ./go/cmd/cfe-run
+	$(CFE_RUN) --time 1 --memory 64M --stdin examples/solution/sum.in --stdout $(BUILD)/run/sum.out -- $(SUM)
+	@echo "the solution's output ($(BUILD)/run/sum.out):"
+	@cat $(BUILD)/run/sum.out
 
 test: deps
 	$(MAKE) test-c
@@ -164,11 +186,12 @@ test-c: all $(UNIT) $(INTEG) $(SOAK)
 	$(MAKE) valgrind
 	$(MAKE) cross-aarch64
 	$(MAKE) abi-check
+	$(MAKE) install-check
 	$(MAKE) lint
 
 # The Go build cache does not see the C files that bindings/ includes from
 # c/: a hash of them in CGO_CFLAGS makes every change rebuild the package.
-C_HASH    = $(shell cat c/include/*.h c/src/*.c c/src/*.h c/src/arch/* | sha1sum | cut -c1-16)
+C_HASH    = $(shell cat c/include/*.h c/src/*.c c/src/*.h c/src/arch/* c/src/seccomp/* | sha1sum | cut -c1-16)
 GO_ENV    = CGO_CFLAGS="-O2 -g -DCFE_SOURCES_$(C_HASH)"
 
 test-go:
@@ -252,6 +275,8 @@ abi-check: $(SHARED) $(ABI_V1_CALLER) $(PROBE)
 	$(ABI_V1_CALLER) $(abspath $(PROBE))
 
 # The library must build for aarch64 too: compile it with Debian's cross gcc.
+# Without the seccomp builder (SECCOMP_SRC is not in LIB_SRC): Debian's
+# cross toolchain packages have no aarch64 libseccomp to compile it against.
 cross-aarch64:
 	@mkdir -p $(BUILD)/aarch64
 	for f in $(LIB_SRC) c/src/arch/clone_aarch64.S; do \
@@ -262,20 +287,26 @@ cross-aarch64:
 	@echo "aarch64 cross build: ok"
 
 lint:
-	clang-format --dry-run -Werror c/include/*.h c/src/*.c c/src/*.h c/src/arch/*.h tests/*.c tests/*.h \
+	clang-format --dry-run -Werror c/include/*.h c/src/*.c c/src/*.h c/src/arch/*.h c/src/seccomp/*.c \
+		tests/*.c tests/*.h \
 		tests/fuzz/*.c c/examples/*.c
 	cppcheck --enable=warning,style,performance,portability --error-exitcode=1 --inline-suppr -q \
 		--suppress=missingIncludeSystem -Ic/include -Ic/src c/src tests c/examples
-	clang-tidy --quiet c/src/*.c c/examples/*.c -- -std=gnu11 -D_GNU_SOURCE -Ic/include -Ic/src
+	clang-tidy --quiet c/src/*.c c/src/seccomp/*.c c/examples/*.c -- -std=gnu11 -D_GNU_SOURCE -Ic/include -Ic/src
 	@echo "lint: ok"
 
-install: $(STATIC) $(SHARED) $(PC)
+install: $(STATIC) $(SHARED)
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 c/include/cforkexec.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 c/include/cforkexec.h c/include/cforkexec_seccomp.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libcforkexec.so.1 $(DESTDIR)$(PREFIX)/lib/libcforkexec.so
-	install -m 644 $(PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed 's|@PREFIX@|$(PREFIX)|g' c/cforkexec.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cforkexec.pc
+
+# make install into a temporary prefix, then the README's C example built
+# with pkg-config against it and run.
+install-check: $(STATIC) $(SHARED)
+	scripts/check-install.sh
 
 bench: deps
 	@command -v gnuplot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null; }

@@ -430,14 +430,26 @@ static int read_suid_dumpable(void)
 struct dumpable_case {
 	int before; /* the flag before the start */
 	int set_in_callback;
+	int through_api; /* cfe_set_dumpable, not prctl */
 };
 
+/* Through the API, 0 must hold at once and 1 must not: the child, with
+ * other credentials, still runs in our memory.  EPROTO says otherwise. */
 static int32_t set_dumpable_in_callback(void *context, int32_t pid)
 {
 	const struct dumpable_case *d = context;
+	int was = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	int now;
 
 	(void)pid;
-	return prctl(PR_SET_DUMPABLE, (unsigned long)d->set_in_callback, 0, 0, 0) == 0 ? 0 : EIO;
+	if (!d->through_api)
+		return prctl(PR_SET_DUMPABLE, (unsigned long)d->set_in_callback, 0, 0, 0) == 0
+			   ? 0
+			   : EIO;
+	if (cfe_set_dumpable(d->set_in_callback) != 0)
+		return EIO;
+	now = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	return now == (d->set_in_callback == 0 ? 0 : was) ? 0 : EPROTO;
 }
 
 /* A credential start whose callback sets the flag; seen = the flag after. */
@@ -505,6 +517,27 @@ static void test_dumpable_cleared_by_callback_stays(void **state)
 		skip();
 	}
 	expect_dumpable_after(&d, 0);
+}
+
+/* cfe_set_dumpable in the callback is honoured whatever the sysctl: the
+ * caller's 0 stays even where a child's setuid leaves 0 too. */
+static void test_dumpable_cleared_through_api_stays(void **state)
+{
+	const struct dumpable_case d = {.before = 1, .set_in_callback = 0, .through_api = 1};
+
+	(void)state;
+	require_root();
+	expect_dumpable_after(&d, 0);
+}
+
+/* And a 1 asked for in the callback waits for the child's exec, then holds. */
+static void test_dumpable_raised_through_api_stays(void **state)
+{
+	const struct dumpable_case d = {.before = 0, .set_in_callback = 1, .through_api = 1};
+
+	(void)state;
+	require_root();
+	expect_dumpable_after(&d, 1);
 }
 
 /* ---- 5: files naming an fd the start itself creates ---- */
@@ -978,6 +1011,8 @@ const struct CMUnitTest harden_tests[] = {
     cmocka_unit_test(test_guard_page_refused),
     cmocka_unit_test(test_dumpable_raised_by_callback_stays),
     cmocka_unit_test(test_dumpable_cleared_by_callback_stays),
+    cmocka_unit_test(test_dumpable_cleared_through_api_stays),
+    cmocka_unit_test(test_dumpable_raised_through_api_stays),
     cmocka_unit_test(test_files_naming_new_fds),
     cmocka_unit_test(test_host_names_need_uts_namespace),
     cmocka_unit_test(test_cgroup_unshare_refused),

@@ -20,6 +20,7 @@ GROUP(sync);
 GROUP(harden);
 GROUP(badinput);
 GROUP(options);
+GROUP(seccomp);
 
 int main(void)
 {
@@ -32,5 +33,6 @@ int main(void)
 	failed +=
 	    _cmocka_run_group_tests("badinput", badinput_tests, badinput_tests_len, NULL, NULL);
 	failed += _cmocka_run_group_tests("options", options_tests, options_tests_len, NULL, NULL);
+	failed += _cmocka_run_group_tests("seccomp", seccomp_tests, seccomp_tests_len, NULL, NULL);
 	return failed != 0;
 }

@@ -4,6 +4,7 @@
  * process-wide state the library keeps. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -353,6 +354,61 @@ static void test_dumpable_caller_change_kept(void **state)
 	set_dumpable(before);
 }
 
+/* With no start holding the flag, cfe_set_dumpable is PR_SET_DUMPABLE;
+ * values other than 0 and 1 are refused and change nothing. */
+static void test_set_dumpable_outside_starts(void **state)
+{
+	int before = get_dumpable();
+
+	(void)state;
+	assert_true(before >= 0);
+	assert_int_equal(cfe_set_dumpable(0), 0);
+	assert_int_equal(get_dumpable(), 0);
+	assert_int_equal(cfe_set_dumpable(1), 0);
+	assert_int_equal(get_dumpable(), 1);
+	assert_int_equal(cfe_set_dumpable(2), EINVAL);
+	assert_int_equal(cfe_set_dumpable(-1), EINVAL);
+	assert_int_equal(get_dumpable(), 1);
+	set_dumpable(before);
+}
+
+/* While starts hold the flag: 0 at once, 1 only at the last release, and
+ * the last release leaves what was asked even where it equals what a
+ * child's setuid leaves (which a plain prctl cannot say). */
+static void test_set_dumpable_during_starts(void **state)
+{
+	int before = get_dumpable();
+	int left = child_leaves();
+
+	(void)state;
+	assert_true(before >= 0);
+	set_dumpable(1);
+	cfe_dumpable_hold();
+	set_dumpable(left);
+	cfe_dumpable_hold();
+	assert_int_equal(cfe_set_dumpable(0), 0);
+	assert_int_equal(get_dumpable(), 0);
+	cfe_dumpable_release();
+	cfe_dumpable_release();
+	assert_int_equal(get_dumpable(), 0);
+
+	set_dumpable(0);
+	cfe_dumpable_hold();
+	set_dumpable(left);
+	assert_int_equal(cfe_set_dumpable(1), 0);
+	assert_int_equal(get_dumpable(), left);
+	cfe_dumpable_release();
+	assert_int_equal(get_dumpable(), 1);
+
+	/* A later round forgets it: the plain rule again. */
+	set_dumpable(1);
+	cfe_dumpable_hold();
+	set_dumpable(left);
+	cfe_dumpable_release();
+	assert_int_equal(get_dumpable(), 1);
+	set_dumpable(before);
+}
+
 /* The release rule for every combination the kernel can produce. */
 static void test_dumpable_restore_rule(void **state)
 {
@@ -401,5 +457,7 @@ const struct CMUnitTest info_tests[] = {
     cmocka_unit_test(test_dumpable_saved_per_round),
     cmocka_unit_test(test_dumpable_caller_change_kept),
     cmocka_unit_test(test_dumpable_restore_rule),
+    cmocka_unit_test(test_set_dumpable_outside_starts),
+    cmocka_unit_test(test_set_dumpable_during_starts),
 };
 const size_t info_tests_len = sizeof(info_tests) / sizeof(info_tests[0]);

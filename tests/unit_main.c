@@ -19,6 +19,7 @@ GROUP(fds);
 GROUP(idmap);
 GROUP(info);
 GROUP(options);
+GROUP(seccomp);
 
 int main(void)
 {
@@ -31,5 +32,6 @@ int main(void)
 	failed += _cmocka_run_group_tests("idmap", idmap_tests, idmap_tests_len, NULL, NULL);
 	failed += _cmocka_run_group_tests("info", info_tests, info_tests_len, NULL, NULL);
 	failed += _cmocka_run_group_tests("options", options_tests, options_tests_len, NULL, NULL);
+	failed += _cmocka_run_group_tests("seccomp", seccomp_tests, seccomp_tests_len, NULL, NULL);
 	return failed != 0;
 }

@@ -416,8 +416,8 @@ struct cfe_pending;
  * over, the flag is restored to its value before the first, if it still
  * holds that sysctl value; a value the caller set meanwhile stays.  A
  * caller's write of the sysctl's own value (PR_SET_DUMPABLE 0 where it is
- * 0, the default) cannot be told from the child's and is undone: clear the
- * flag before the start or after the last one instead.
+ * 0, the default) cannot be told from the child's and is undone: set the
+ * flag with cfe_set_dumpable() instead, which is honoured exactly.
  *
  * A failed child ends even under a seccomp filter that refuses exit_group
  * and exit: it then dies by a fault (SIGILL, SIGTRAP on aarch64; its core
@@ -447,6 +447,17 @@ CFE_API int32_t cfe_pending_finish(struct cfe_pending *pending, struct cfe_error
 /* The file descriptor that becomes readable when the pending child has
  * exec'd or died, for callers that poll; owned by pending. */
 CFE_API int32_t cfe_pending_fd(const struct cfe_pending *pending);
+
+/*
+ * Set the calling process's dumpable flag (PR_SET_DUMPABLE) to value, 0 or
+ * 1, in agreement with the credential starts under way (see cfe_start):
+ * while one is, 0 takes effect at once and 1 once the last of them is over
+ * (a child with other credentials still runs in the caller's memory, and
+ * nobody may attach to it); either way the last start's restore leaves the
+ * flag at value.  With no such start under way it is PR_SET_DUMPABLE.
+ * Returns 0, EINVAL for any other value, or prctl's errno.
+ */
+CFE_API int32_t cfe_set_dumpable(int32_t value);
 
 /* CFE_ABI_VERSION of the library actually loaded. */
 CFE_API uint32_t cfe_abi_version(void);

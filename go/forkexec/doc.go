@@ -72,7 +72,11 @@
 //   - The caller's dumpable flag, which the child's setuid clears in the
 //     memory it shares with the caller, is restored; the reference's
 //     vfork child leaves the caller not dumpable for good
-//     (fields/Credential-caller-dumpable).
+//     (fields/Credential-caller-dumpable).  A plain prctl that clears the
+//     flag during such a start may be undone by that restore where
+//     fs.suid_dumpable is 0 (it cannot be told from the child's change);
+//     SetDumpable, which the reference lacks, is honoured exactly
+//     (TestSetDumpableDuringCredentialStart).
 //
 //   - Files moved out of the way never overwrite an fd the child inherits;
 //     the reference's child moves its socket onto the first fd above every
