@@ -287,11 +287,19 @@ func startOnThreadThatExits(t *testing.T, start func() (int, error)) int {
 		t.Skip("no thread pidfds (PIDFD_THREAD, Linux 6.9): cannot tell when the thread has ended")
 	}
 	defer unix.Close(res.pidfd)
+	// A guard, not a timing: the thread ends at once, but a run must never
+	// hang CI should a thread outlive its goroutine.
 	fds := []unix.PollFd{{Fd: int32(res.pidfd), Events: unix.POLLIN}}
 	for {
-		if _, err := unix.Poll(fds, -1); err != unix.EINTR {
-			break
+		n, err := unix.Poll(fds, 60_000)
+		if err == unix.EINTR {
+			continue
 		}
+		if n == 0 {
+			killAndReap(t, res.pid)
+			t.Fatal("the starting thread has not ended within 60 s of its goroutine")
+		}
+		break
 	}
 	return res.pid
 }
