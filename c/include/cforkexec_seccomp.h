@@ -169,9 +169,11 @@ CFE_API int cfe_seccomp_add_masked(struct cfe_seccomp *policy, uint32_t action,
  *    at start-up to learn whether they are open; waiting on fds already
  *    open gives nothing new.
  *  - getrlimit and prlimit64: glibc reads RLIMIT_STACK at start-up, and
- *    Rust's std for its stack guard; with a new limit prlimit64 can only
- *    lower the program's own limits (raising a hard one needs
- *    CAP_SYS_RESOURCE, which a judge does not give).
+ *    Rust's std for its stack guard.  Setting a limit moves a soft one up
+ *    to its hard one at most, and a hard one only down (up needs
+ *    CAP_SYS_RESOURCE, which a judge does not give); another process's
+ *    limits need its uid, which in a judge's pid namespace only the
+ *    program's own processes have.
  *  - sched_getaffinity: sysconf(_SC_NPROCESSORS_ONLN) without /sys, and
  *    Rust's available_parallelism.
  *  - clock_gettime, clock_getres, clock_nanosleep (and gettimeofday, time,
