@@ -29,6 +29,7 @@ STATIC    := $(BUILD)/libcforkexec.a
 SHARED    := $(BUILD)/libcforkexec.so.1
 PC        := $(BUILD)/cforkexec.pc
 PROBE     := $(BUILD)/probe
+POLICY_PROG := $(BUILD)/policy-prog
 DEMO      := $(BUILD)/sandbox-demo
 
 UNIT      := $(BUILD)/unit-tests
@@ -67,7 +68,7 @@ BENCH_TIME   ?= 20x
 
 .PHONY: all deps run test test-c test-go test-fallback abi-check install-check lint cross-aarch64 check-heap install clean asan valgrind bench soak fuzz
 
-all: $(STATIC) $(SHARED) $(PC) $(PROBE) $(DEMO)
+all: $(STATIC) $(SHARED) $(PC) $(PROBE) $(POLICY_PROG) $(DEMO)
 
 deps:
 	@scripts/deps.sh
@@ -95,6 +96,12 @@ $(PC): c/cforkexec.pc.in
 
 # The probe is static so that it runs inside a pivot root without libraries.
 $(PROBE): tests/probe.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -static -o $@ $<
+
+# What the seccomp policy tests run under the judge lists; static like the
+# probe.
+$(POLICY_PROG): tests/policy_prog.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -static -o $@ $<
 
@@ -147,9 +154,9 @@ $(BUILD)/asan/integration-tests: $(wildcard tests/integ_*.c) $(TEST_SUPPORT) $(T
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Ic/include -Itests -o $@ $(wildcard tests/integ_*.c) \
 		$(TEST_SUPPORT) $(ASAN_OBJ) $(shell pkg-config --cflags --libs cmocka libseccomp) -lpthread
 
-asan: $(BUILD)/asan/unit-tests $(BUILD)/asan/integration-tests $(PROBE)
+asan: $(BUILD)/asan/unit-tests $(BUILD)/asan/integration-tests $(PROBE) $(POLICY_PROG)
 	$(BUILD)/asan/unit-tests
-	CFE_PROBE=$(abspath $(PROBE)) $(BUILD)/asan/integration-tests
+	CFE_PROBE=$(abspath $(PROBE)) CFE_POLICY_PROG=$(abspath $(POLICY_PROG)) $(BUILD)/asan/integration-tests
 
 valgrind: $(UNIT)
 	valgrind -q --error-exitcode=1 --leak-check=full $(UNIT)
@@ -179,7 +186,7 @@ test: deps
 
 test-c: all $(UNIT) $(INTEG) $(SOAK)
 	$(UNIT)
-	CFE_PROBE=$(abspath $(PROBE)) $(INTEG)
+	CFE_PROBE=$(abspath $(PROBE)) CFE_POLICY_PROG=$(abspath $(POLICY_PROG)) $(INTEG)
 	CFE_PROBE=$(abspath $(PROBE)) $(SOAK) $(SOAK_SHORT)
 	@scripts/check-exports.sh $(SHARED)
 	$(MAKE) asan

@@ -26,6 +26,13 @@ const char *probe_path(void)
 	return p ? p : "build/probe";
 }
 
+const char *policy_prog_path(void)
+{
+	const char *p = getenv("CFE_POLICY_PROG");
+
+	return p ? p : "build/policy-prog";
+}
+
 struct cfe_config probe_config(void)
 {
 	struct cfe_config c;

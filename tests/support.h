@@ -22,6 +22,10 @@ struct probe_result {
 /* The probe binary (environment variable CFE_PROBE, else build/probe). */
 const char *probe_path(void);
 
+/* The seccomp policy tests' program, tests/policy_prog.c (environment
+ * variable CFE_POLICY_PROG, else build/policy-prog). */
+const char *policy_prog_path(void);
+
 /* A configuration that runs the probe with argv {probe, "--out-fd", N} and
  * an empty environment; tests add what they need. */
 struct cfe_config probe_config(void);

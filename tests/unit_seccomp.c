@@ -18,6 +18,8 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/syscall.h>
 
 #include "cforkexec_seccomp.h"
@@ -52,10 +54,11 @@ static int assume_kernel_actions(void **state)
 	return seccomp_api_set(3) == 0 ? 0 : -1;
 }
 
-/* What the program returns for system call nr made through arch (its
- * arguments all zero); fails the test on an instruction the builder should
- * not emit or a jump out of the program. */
-static uint32_t run_program(const struct cfe_bpf_insn *p, uint32_t len, uint32_t arch, int nr)
+/* What the program returns for system call nr made through arch with
+ * args (all zero when NULL); fails the test on an instruction the builder
+ * should not emit or a jump out of the program. */
+static uint32_t run_program_args(const struct cfe_bpf_insn *p, uint32_t len, uint32_t arch, int nr,
+				 const uint64_t *args)
 {
 	struct seccomp_data data;
 	uint32_t a = 0;
@@ -63,6 +66,8 @@ static uint32_t run_program(const struct cfe_bpf_insn *p, uint32_t len, uint32_t
 	memset(&data, 0, sizeof(data));
 	data.nr = nr;
 	data.arch = arch;
+	if (args != NULL)
+		memcpy(data.args, args, sizeof(data.args));
 	for (uint32_t pc = 0; pc < len; pc++) {
 		const struct cfe_bpf_insn *in = &p[pc];
 		int taken = 0;
@@ -101,6 +106,11 @@ static uint32_t run_program(const struct cfe_bpf_insn *p, uint32_t len, uint32_t
 	return 0;
 }
 
+static uint32_t run_program(const struct cfe_bpf_insn *p, uint32_t len, uint32_t arch, int nr)
+{
+	return run_program_args(p, len, arch, nr, NULL);
+}
+
 /* Export p and return what the program says for nr on the native
  * architecture. */
 static uint32_t verdict(const struct cfe_seccomp *p, int nr)
@@ -112,6 +122,20 @@ static uint32_t verdict(const struct cfe_seccomp *p, int nr)
 	assert_non_null(insns);
 	assert_true(len > 0 && len <= 4096);
 	v = run_program(insns, len, NATIVE_ARCH, nr);
+	cfe_seccomp_free_program(insns);
+	return v;
+}
+
+/* What the program says for nr with its first argument arg0 (the others
+ * zero) on the native architecture. */
+static uint32_t verdict_arg0(const struct cfe_seccomp *p, int nr, uint64_t arg0)
+{
+	const uint64_t args[6] = {arg0};
+	struct cfe_bpf_insn *insns = NULL;
+	uint32_t len = 0, v;
+
+	assert_int_equal(cfe_seccomp_export(p, &insns, &len), 0);
+	v = run_program_args(insns, len, NATIVE_ARCH, nr, args);
 	cfe_seccomp_free_program(insns);
 	return v;
 }
@@ -316,7 +340,14 @@ static void test_judge_defaults(void **state)
 		SYS_clock_nanosleep,
 		SYS_ioctl,
 		SYS_restart_syscall,
+		SYS_sysinfo,
+		SYS_pread64,
+		SYS_pwrite64,
+		SYS_ppoll,
+		SYS_sched_getaffinity,
+		SYS_getrlimit,
 #if defined(__x86_64__)
+		SYS_poll,
 		SYS_arch_prctl,
 		SYS_open,
 		SYS_stat,
@@ -342,9 +373,13 @@ static void test_judge_defaults(void **state)
 		SYS_seccomp,
 		SYS_pivot_root,
 		SYS_chroot,
+		SYS_wait4,
+		SYS_pipe2,
+		SYS_fstatfs,
 #if defined(__x86_64__)
 		SYS_fork,
 		SYS_vfork,
+		SYS_pipe,
 #endif
 	};
 	struct cfe_seccomp *p = cfe_seccomp_new(CFE_SECCOMP_ERRNO(ENOSYS));
@@ -432,6 +467,213 @@ static void test_export_again(void **state)
 	cfe_seccomp_free_program(first);
 }
 
+/* The clone flags a fork, posix_spawn and a thread use, and what a
+ * sandbox escape would add. */
+#define FORK_FLAGS  (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD)
+#define SPAWN_FLAGS (CLONE_VM | CLONE_VFORK | SIGCHLD)
+#define THREAD_FLAGS                                                                               \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
+
+/* A masked rule holds exactly when (arg & mask) == value, on all 64 bits,
+ * and gives the default action otherwise. */
+static void test_masked_rule_decides(void **state)
+{
+	struct cfe_seccomp *p = cfe_seccomp_new(CFE_SECCOMP_ERRNO(EPERM));
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(cfe_seccomp_add_masked(p, CFE_SECCOMP_ALLOW, "clone", 0,
+						CLONE_NEWUSER | CLONE_NEWNET, 0),
+			 0);
+	assert_int_equal(cfe_seccomp_add_masked(p, CFE_SECCOMP_KILL, "getppid", 2, 0xff00, 0x1200),
+			 0);
+	assert_int_equal(verdict_arg0(p, SYS_clone, FORK_FLAGS), CFE_SECCOMP_ALLOW);
+	assert_int_equal(verdict_arg0(p, SYS_clone, FORK_FLAGS | CLONE_NEWPID), CFE_SECCOMP_ALLOW);
+	assert_int_equal(verdict_arg0(p, SYS_clone, FORK_FLAGS | CLONE_NEWUSER),
+			 CFE_SECCOMP_ERRNO(EPERM));
+	assert_int_equal(verdict_arg0(p, SYS_clone, CLONE_NEWNET), CFE_SECCOMP_ERRNO(EPERM));
+	/* The high half is compared too: mask 0 there, so anything goes. */
+	assert_int_equal(verdict_arg0(p, SYS_clone, 0xffffffff00000000ull | FORK_FLAGS),
+			 CFE_SECCOMP_ALLOW);
+	/* Another argument than the first. */
+	{
+		const uint64_t hit[6] = {0, 0, 0x12ab}, miss[6] = {0, 0, 0x13ab};
+		struct cfe_bpf_insn *insns = NULL;
+		uint32_t len = 0;
+
+		assert_int_equal(cfe_seccomp_export(p, &insns, &len), 0);
+		assert_int_equal(run_program_args(insns, len, NATIVE_ARCH, SYS_getppid, hit),
+				 CFE_SECCOMP_KILL);
+		assert_int_equal(run_program_args(insns, len, NATIVE_ARCH, SYS_getppid, miss),
+				 CFE_SECCOMP_ERRNO(EPERM));
+		cfe_seccomp_free_program(insns);
+	}
+	/* Two masked rules with one action: either suffices. */
+	assert_int_equal(cfe_seccomp_add_masked(p, CFE_SECCOMP_ALLOW, "clone", 0, 0xff, 0), 0);
+	assert_int_equal(verdict_arg0(p, SYS_clone, CLONE_NEWUSER), CFE_SECCOMP_ALLOW);
+	assert_int_equal(verdict_arg0(p, SYS_clone, CLONE_NEWUSER | SIGCHLD),
+			 CFE_SECCOMP_ERRNO(EPERM));
+	cfe_seccomp_free(p);
+}
+
+static void test_add_masked_refuses_bad_input(void **state)
+{
+	struct cfe_seccomp *p = cfe_seccomp_new(CFE_SECCOMP_ALLOW);
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(cfe_seccomp_add_masked(NULL, CFE_SECCOMP_KILL, "clone", 0, 1, 0), -EINVAL);
+	assert_int_equal(cfe_seccomp_add_masked(p, CFE_SECCOMP_KILL, NULL, 0, 1, 0), -EINVAL);
+	assert_int_equal(cfe_seccomp_add_masked(p, CFE_SECCOMP_KILL, "no_such_syscall", 0, 1, 0),
+			 -EINVAL);
+	assert_int_equal(cfe_seccomp_add_masked(p, 0, "clone", 0, 1, 0), -EINVAL);
+	assert_int_equal(cfe_seccomp_add_masked(p, CFE_SECCOMP_KILL, "clone", 6, 1, 0), -EINVAL);
+	assert_int_equal(cfe_seccomp_add_masked(p, CFE_SECCOMP_KILL, "clone", UINT32_MAX, 1, 0),
+			 -EINVAL);
+	/* A value with a bit outside the mask could never match. */
+	assert_int_equal(cfe_seccomp_add_masked(p, CFE_SECCOMP_KILL, "clone", 0, 0xf0, 0x1),
+			 -EINVAL);
+	assert_int_equal(cfe_seccomp_add_judge_fork(NULL), -EINVAL);
+	/* Nothing of that reached the policy. */
+	assert_int_equal(verdict_arg0(p, SYS_clone, 0x1), CFE_SECCOMP_ALLOW);
+	cfe_seccomp_free(p);
+}
+
+/* A name's caller rules are one unconditional rule or masked rules with
+ * one action. */
+static void test_masked_rule_conflicts(void **state)
+{
+	struct cfe_seccomp *p = cfe_seccomp_new(CFE_SECCOMP_ALLOW);
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(cfe_seccomp_add(p, CFE_SECCOMP_KILL, "getppid"), 0);
+	assert_int_equal(cfe_seccomp_add_masked(p, CFE_SECCOMP_KILL, "getppid", 0, 1, 0), -EEXIST);
+	assert_int_equal(cfe_seccomp_add_masked(p, CFE_SECCOMP_KILL, "clone", 0, 1, 0), 0);
+	/* The same rule again is a no-op; another action conflicts; so does an
+	 * unconditional rule. */
+	assert_int_equal(cfe_seccomp_add_masked(p, CFE_SECCOMP_KILL, "clone", 0, 1, 0), 0);
+	assert_int_equal(cfe_seccomp_add_masked(p, CFE_SECCOMP_ERRNO(1), "clone", 0, 2, 0),
+			 -EEXIST);
+	assert_int_equal(cfe_seccomp_add(p, CFE_SECCOMP_KILL, "clone"), -EEXIST);
+	assert_int_equal(cfe_seccomp_add(p, CFE_SECCOMP_ALLOW, "clone"), -EEXIST);
+	assert_int_equal(verdict_arg0(p, SYS_clone, 2), CFE_SECCOMP_KILL);
+	assert_int_equal(verdict_arg0(p, SYS_clone, 3), CFE_SECCOMP_ALLOW);
+	cfe_seccomp_free(p);
+}
+
+/* The fork list: processes, but no namespaces, and the defaults' refusals
+ * stay. */
+static void test_judge_fork(void **state)
+{
+	static const int allowed[] = {
+		SYS_wait4,
+		SYS_waitid,
+		SYS_pipe2,
+		SYS_kill,
+		SYS_read,
+		SYS_execve,
+		SYS_exit_group,
+#if defined(__x86_64__)
+		SYS_fork,
+		SYS_vfork,
+		SYS_pipe,
+#endif
+	};
+	static const int forbidden[] = {
+	    SYS_unshare, SYS_setns, SYS_mount, SYS_ptrace,  SYS_socket,
+	    SYS_prctl,	 SYS_tkill, SYS_bpf,   SYS_seccomp, SYS_pivot_root,
+	};
+	static const uint64_t namespaces[] = {
+	    CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+	    CLONE_NEWUSER, CLONE_NEWPID,    CLONE_NEWNET,
+	};
+	struct cfe_seccomp *p = cfe_seccomp_new(CFE_SECCOMP_KILL);
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(cfe_seccomp_add_judge_fork(p), 0);
+	assert_int_equal(cfe_seccomp_add_judge_fork(p), 0);
+	for (size_t i = 0; i < ARRAY_LEN(allowed); i++)
+		if (verdict(p, allowed[i]) != CFE_SECCOMP_ALLOW)
+			fail_msg("system call %d is not allowed", allowed[i]);
+	for (size_t i = 0; i < ARRAY_LEN(forbidden); i++)
+		if (verdict(p, forbidden[i]) != CFE_SECCOMP_KILL)
+			fail_msg("system call %d is not forbidden", forbidden[i]);
+	assert_int_equal(verdict_arg0(p, SYS_clone, FORK_FLAGS), CFE_SECCOMP_ALLOW);
+	assert_int_equal(verdict_arg0(p, SYS_clone, SPAWN_FLAGS), CFE_SECCOMP_ALLOW);
+	assert_int_equal(verdict_arg0(p, SYS_clone, THREAD_FLAGS), CFE_SECCOMP_ALLOW);
+	for (size_t i = 0; i < ARRAY_LEN(namespaces); i++)
+		if (verdict_arg0(p, SYS_clone, FORK_FLAGS | namespaces[i]) != CFE_SECCOMP_KILL)
+			fail_msg("clone with namespace flag %#llx is not killed",
+				 (unsigned long long)namespaces[i]);
+	assert_int_equal(verdict(p, SYS_clone3), CFE_SECCOMP_ERRNO(ENOSYS));
+	cfe_seccomp_free(p);
+}
+
+/* The caller's rules replace the fork list's, before or after it. */
+static void test_rule_wins_over_fork_list(void **state)
+{
+	struct cfe_seccomp *before = cfe_seccomp_new(CFE_SECCOMP_KILL);
+	struct cfe_seccomp *after = cfe_seccomp_new(CFE_SECCOMP_KILL);
+
+	(void)state;
+	assert_non_null(before);
+	assert_non_null(after);
+	assert_int_equal(cfe_seccomp_add(before, CFE_SECCOMP_ERRNO(EAGAIN), "clone"), 0);
+	assert_int_equal(
+	    cfe_seccomp_add_masked(before, CFE_SECCOMP_ERRNO(EPERM), "kill", 0, 0xffffffffu, 1), 0);
+	assert_int_equal(cfe_seccomp_add_judge_fork(before), 0);
+	assert_int_equal(cfe_seccomp_add_judge_fork(after), 0);
+	assert_int_equal(cfe_seccomp_add(after, CFE_SECCOMP_ERRNO(EAGAIN), "clone"), 0);
+	assert_int_equal(
+	    cfe_seccomp_add_masked(after, CFE_SECCOMP_ERRNO(EPERM), "kill", 0, 0xffffffffu, 1), 0);
+	for (int i = 0; i < 2; i++) {
+		const struct cfe_seccomp *p = i == 0 ? before : after;
+
+		/* clone's masked rule is gone: every clone gets the caller's. */
+		assert_int_equal(verdict_arg0(p, SYS_clone, FORK_FLAGS), CFE_SECCOMP_ERRNO(EAGAIN));
+		assert_int_equal(verdict_arg0(p, SYS_clone, CLONE_NEWUSER),
+				 CFE_SECCOMP_ERRNO(EAGAIN));
+		/* kill's unconditional allow is gone too: the rest gets the
+		 * default. */
+		assert_int_equal(verdict_arg0(p, SYS_kill, 1), CFE_SECCOMP_ERRNO(EPERM));
+		assert_int_equal(verdict_arg0(p, SYS_kill, 2), CFE_SECCOMP_KILL);
+		assert_int_equal(verdict(p, SYS_wait4), CFE_SECCOMP_ALLOW);
+	}
+	/* The replaced name is the caller's now: another kind conflicts. */
+	assert_int_equal(cfe_seccomp_add_masked(after, CFE_SECCOMP_ERRNO(EAGAIN), "clone", 0, 1, 0),
+			 -EEXIST);
+	cfe_seccomp_free(before);
+	cfe_seccomp_free(after);
+}
+
+/* When libseccomp could not learn that the kernel has
+ * SECCOMP_RET_KILL_PROCESS (seccomp(2) hidden or refused), export says
+ * so, whatever the policy's actions: the foreign-architecture check uses
+ * it. */
+static void test_export_without_kill_process(void **state)
+{
+	const unsigned int level = seccomp_api_get();
+	struct cfe_bpf_insn *insns = (struct cfe_bpf_insn *)&insns;
+	struct cfe_seccomp *kill = cfe_seccomp_new(CFE_SECCOMP_KILL);
+	struct cfe_seccomp *allow = cfe_seccomp_new(CFE_SECCOMP_ALLOW);
+	uint32_t len = 12345;
+
+	(void)state;
+	assert_non_null(kill);
+	assert_non_null(allow);
+	assert_int_equal(seccomp_api_set(2), 0);
+	assert_int_equal(cfe_seccomp_export(kill, &insns, &len), -EOPNOTSUPP);
+	assert_int_equal(cfe_seccomp_export(allow, &insns, &len), -EOPNOTSUPP);
+	assert_ptr_equal(insns, (struct cfe_bpf_insn *)&insns);
+	assert_int_equal(len, 12345);
+	assert_int_equal(seccomp_api_set(level), 0);
+	assert_int_equal(program_len(kill) > 0, 1);
+	cfe_seccomp_free(kill);
+	cfe_seccomp_free(allow);
+}
+
 const struct CMUnitTest seccomp_tests[] = {
     cmocka_unit_test_setup(test_action_encoding, assume_kernel_actions),
     cmocka_unit_test_setup(test_new_refuses_bad_actions, assume_kernel_actions),
@@ -445,5 +687,11 @@ const struct CMUnitTest seccomp_tests[] = {
     cmocka_unit_test_setup(test_rule_wins_over_defaults, assume_kernel_actions),
     cmocka_unit_test_setup(test_judge_default_names, assume_kernel_actions),
     cmocka_unit_test_setup(test_export_again, assume_kernel_actions),
+    cmocka_unit_test_setup(test_masked_rule_decides, assume_kernel_actions),
+    cmocka_unit_test_setup(test_add_masked_refuses_bad_input, assume_kernel_actions),
+    cmocka_unit_test_setup(test_masked_rule_conflicts, assume_kernel_actions),
+    cmocka_unit_test_setup(test_judge_fork, assume_kernel_actions),
+    cmocka_unit_test_setup(test_rule_wins_over_fork_list, assume_kernel_actions),
+    cmocka_unit_test_setup(test_export_without_kill_process, assume_kernel_actions),
 };
 const size_t seccomp_tests_len = sizeof(seccomp_tests) / sizeof(seccomp_tests[0]);

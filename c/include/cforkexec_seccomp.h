@@ -87,14 +87,44 @@ CFE_API struct cfe_seccomp *cfe_seccomp_new(uint32_t default_action);
  *           (unknown to libseccomp, or another architecture's only, like
  *           "open" on aarch64): the caller knows which name it passed;
  *  -EEXIST  the name already has another action from an earlier
- *           cfe_seccomp_add (the same action again is a no-op);
+ *           cfe_seccomp_add, or masked rules from cfe_seccomp_add_masked
+ *           (the same action again is a no-op);
  *  -ENOMEM  out of memory.
- * A rule replaces the judge defaults' action for its name, whichever was
- * added first.  A rule whose action is the default action is kept (it
- * still conflicts with another action for that name) but adds nothing to
- * the program.
+ * A rule replaces the rules the judge lists (cfe_seccomp_add_judge_defaults,
+ * cfe_seccomp_add_judge_fork) give its name, whichever was added first.  A
+ * rule whose action is the default action is kept (it still conflicts with
+ * another action for that name) but adds nothing to the program.
  */
 CFE_API int cfe_seccomp_add(struct cfe_seccomp *policy, uint32_t action, const char *syscall_name);
+
+/*
+ * Give the system call named syscall_name action when its argument
+ * arg_index (0 to 5, as the kernel's struct seccomp_data numbers them),
+ * ANDed with mask, equals value: all 64 bits of the register, compared as
+ * libseccomp's SCMP_CMP_MASKED_EQ does.  When none of the name's masked
+ * rules holds, the call gets the policy's default action.  Returns 0, or:
+ *  -EINVAL  as for cfe_seccomp_add, or arg_index above 5, or value with a
+ *           bit outside mask (the rule could never hold);
+ *  -EEXIST  the name has an unconditional rule from cfe_seccomp_add, or
+ *           masked rules with another action;
+ *  -ENOMEM  out of memory.
+ * A name's masked rules all share one action and any of them suffices:
+ * rules for one name with different actions would overlap for some
+ * argument values (which action wins would be libseccomp's order, not the
+ * caller's), so they are refused.  The same rule again is a no-op.  Like
+ * cfe_seccomp_add's, these rules replace what the judge lists give the
+ * name, whichever came first: the caller's rules for a name are the only
+ * ones it has.
+ *
+ * A filter sees the argument registers, not memory: a flag in a struct the
+ * call points to (clone3's, openat2's) cannot be tested.  Arguments of C
+ * type int are seen as the caller's register holds them; glibc extends
+ * them to 64 bits with their sign, so test the low 32 bits of such a value
+ * with a mask of 0xffffffff.
+ */
+CFE_API int cfe_seccomp_add_masked(struct cfe_seccomp *policy, uint32_t action,
+				   const char *syscall_name, uint32_t arg_index, uint64_t mask,
+				   uint64_t value);
 
 /*
  * Allow the judge default list (cfe_seccomp_judge_default_name) but for the
@@ -125,8 +155,62 @@ CFE_API int cfe_seccomp_add(struct cfe_seccomp *policy, uint32_t action, const c
  * CFE_SECCOMP_ALLOW blocks what its report mode uses beyond the list
  * (getresuid, getgroups, capget, prctl, getsid, getpgid, getdents64,
  * statfs, ...); its --exit and --sleep modes need nothing else.
+ *
+ * Reviewed against what such programs call from start to exit on x86_64
+ * and aarch64 (C and C++ with libstdc++'s iostreams and exceptions, Rust's
+ * std, statically and dynamically linked, without threads):
+ *  - sysinfo: glibc's sysconf(_SC_PHYS_PAGES); glibc 2.36's qsort asks it
+ *    before sorting a large array (a program sorting 100000 ints died of
+ *    SIGSYS without it).  It tells the machine's memory and load: nothing
+ *    a judge hides (the program's own limits say more).
+ *  - pread64 and pwrite64: I/O at an offset on fds already open, no more
+ *    than read, write and lseek do.
+ *  - poll and ppoll (aarch64 has ppoll only): Rust's std polls fds 0 to 2
+ *    at start-up to learn whether they are open; waiting on fds already
+ *    open gives nothing new.
+ *  - getrlimit and prlimit64: glibc reads RLIMIT_STACK at start-up, and
+ *    Rust's std for its stack guard.  Setting a limit moves a soft one up
+ *    to its hard one at most, and a hard one only down (up needs
+ *    CAP_SYS_RESOURCE, which a judge does not give); another process's
+ *    limits need its uid, which in a judge's pid namespace only the
+ *    program's own processes have.
+ *  - sched_getaffinity: sysconf(_SC_NPROCESSORS_ONLN) without /sys, and
+ *    Rust's available_parallelism.
+ *  - clock_gettime, clock_getres, clock_nanosleep (and gettimeofday, time,
+ *    nanosleep): reading clocks and sleeping; clock_settime and
+ *    clock_adjtime stay out.
+ * Left out on purpose: fstatfs and statfs (glibc calls them for
+ * fpathconf, statvfs and shm_open, none of which these programs reach on
+ * their way to exit), getdents64 (listing directories), and everything
+ * above.
  */
 CFE_API int cfe_seccomp_add_judge_defaults(struct cfe_seccomp *policy);
+
+/*
+ * The judge defaults (cfe_seccomp_add_judge_defaults) and what a program
+ * that starts processes and waits for them needs more, as a judge's fork
+ * policy: new processes, but no new namespaces.  For names without a rule
+ * yet, as the defaults do:
+ *  - fork, vfork (x86_64 only), and clone when its flags (argument 0 on
+ *    x86_64 and aarch64 alike) have none of CLONE_NEWNS, CLONE_NEWCGROUP,
+ *    CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID and
+ *    CLONE_NEWNET: allowed.  A clone with any of them gets the default
+ *    action.  Threads (CLONE_THREAD) are processes too here: allowed.
+ *  - clone3: fails with ENOSYS.  Its flags are in memory, which a filter
+ *    cannot read; glibc (fork, posix_spawn, pthread_create) falls back to
+ *    clone on ENOSYS.
+ *  - wait4, waitid, pipe (x86_64 only), pipe2: allowed.
+ *  - kill: allowed, with any pid.  What it can reach is what the caller's
+ *    start lets it reach: in a new pid namespace (CLONE_NEWPID in clone_flags), whose init
+ *    the program is, only the program's own descendants; as a uid of its
+ *    own, no other user's process.  A start without a pid namespace should
+ *    restrict it (cfe_seccomp_add, say CFE_SECCOMP_ERRNO(EPERM)).  tkill
+ *    stays out (tgkill does its work).
+ * unshare, setns, mount, ptrace, socket, prctl and the rest the defaults
+ * leave out stay out.  Returns 0, -EINVAL for a NULL policy, -ENOMEM when
+ * out of memory (the policy then holds part of the lists).
+ */
+CFE_API int cfe_seccomp_add_judge_fork(struct cfe_seccomp *policy);
 
 /*
  * The i-th name of the judge default list (from 0), all architectures'
@@ -142,8 +226,14 @@ CFE_API const char *cfe_seccomp_judge_default_name(uint32_t i);
  * is unchanged.  Returns 0, or:
  *  -EINVAL  a NULL argument;
  *  -E2BIG   the program is longer than the kernel's 4096 instructions;
- *  -ENOMEM  out of memory (or libseccomp refusing CFE_SECCOMP_KILL as the
- *           default action on a kernel before 4.14, which lacks it);
+ *  -EOPNOTSUPP  libseccomp could not confirm that the kernel has
+ *           SECCOMP_RET_KILL_PROCESS, which every program uses (for a
+ *           foreign architecture at least), and refuses it: seccomp(2) is
+ *           unavailable to this process (run under valgrind, or refused by
+ *           a container's seccomp profile), or the kernel is older than
+ *           4.14.  libseccomp asks once per process (seccomp_api_get()
+ *           below 3 then);
+ *  -ENOMEM  out of memory;
  *  another negative errno from libseccomp (its documented -ECANCELED for
  *           an internal failure, say).
  * On failure *insns and *len are left as they were.

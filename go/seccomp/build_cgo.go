@@ -27,14 +27,26 @@ func build(b *Builder) (seccomp.Filter, error) {
 		return nil, fmt.Errorf("seccomp: cfe_seccomp_new: %w", err)
 	}
 	defer C.cfe_seccomp_free(p)
-	if b.judge {
+	switch {
+	case b.fork:
+		if rc := C.cfe_seccomp_add_judge_fork(p); rc < 0 {
+			return nil, fmt.Errorf("seccomp: judge fork list: %w", syscall.Errno(-rc))
+		}
+	case b.judge:
 		if rc := C.cfe_seccomp_add_judge_defaults(p); rc < 0 {
 			return nil, fmt.Errorf("seccomp: judge defaults: %w", syscall.Errno(-rc))
 		}
 	}
 	for i, r := range b.rules {
 		name := C.CString(r.name)
-		rc := C.cfe_seccomp_add(p, C.uint32_t(r.action), name)
+		var rc C.int
+		if r.masked {
+			// arg <= 5: Build checked.
+			rc = C.cfe_seccomp_add_masked(p, C.uint32_t(r.action), name, C.uint32_t(r.arg),
+				C.uint64_t(r.mask), C.uint64_t(r.value))
+		} else {
+			rc = C.cfe_seccomp_add(p, C.uint32_t(r.action), name)
+		}
 		C.free(unsafe.Pointer(name))
 		switch {
 		case rc == -C.int(syscall.EINVAL):
@@ -49,6 +61,11 @@ func build(b *Builder) (seccomp.Filter, error) {
 	var insns *C.struct_cfe_bpf_insn
 	var n C.uint32_t
 	if rc := C.cfe_seccomp_export(p, &insns, &n); rc < 0 {
+		if rc == -C.int(syscall.EOPNOTSUPP) {
+			return nil, fmt.Errorf("seccomp: exporting the filter: libseccomp cannot confirm that the kernel has SECCOMP_RET_KILL_PROCESS "+
+				"(seccomp(2) is hidden, by valgrind say, or refused, by a container's seccomp profile; or the kernel is before 4.14): %w",
+				syscall.EOPNOTSUPP)
+		}
 		return nil, fmt.Errorf("seccomp: exporting the filter: %w", syscall.Errno(-rc))
 	}
 	defer C.cfe_seccomp_free_program(insns)
@@ -59,16 +76,23 @@ func build(b *Builder) (seccomp.Filter, error) {
 }
 
 // conflict is the error for rules[i], whose name an earlier rule gave
-// another action.
+// another action or a rule of the other kind (Add against AddMasked).
 func conflict(rules []rule, i int) error {
 	for _, r := range rules[:i] {
-		if r.name == rules[i].name && r.action != rules[i].action {
+		if r.name != rules[i].name {
+			continue
+		}
+		if !r.masked && !rules[i].masked && r.action != rules[i].action {
 			return fmt.Errorf("seccomp: %q has two actions, %v and %v: %w",
 				r.name, r.action, rules[i].action, syscall.EEXIST)
 		}
+		if r.masked != rules[i].masked || r.action != rules[i].action {
+			return fmt.Errorf("seccomp: %q has rules %v and %v; a name takes one Add action or masked rules of one action: %w",
+				r.name, r, rules[i], syscall.EEXIST)
+		}
 	}
 	return fmt.Errorf("seccomp: %q (%v) names a system call an earlier rule gave another action: %w",
-		rules[i].name, rules[i].action, syscall.EEXIST)
+		rules[i].name, rules[i], syscall.EEXIST)
 }
 
 // JudgeDefaultNames is the judge default list that AddJudgeDefaults allows,

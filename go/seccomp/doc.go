@@ -11,7 +11,12 @@
 // A policy is a default action and one action per named system call:
 // Allow, Kill (the whole process, which dies of SIGSYS), Errno(n) (the
 // call fails with n) and Trace(n) (the tracer gets a PTRACE_EVENT_SECCOMP
-// stop with n). The filter is the reference's seccomp.Filter
+// stop with n). AddMasked makes a rule hold only for some values of an
+// argument ((arg & mask) == value). JudgeDefault is the judge's policy for
+// an ordinary program (AddJudgeDefaults, everything else killing the
+// process); JudgeFork the one for a program that must start processes
+// (AddJudgeFork: fork and clone, but no clone into a new namespace). The
+// filter is the reference's seccomp.Filter
 // (github.com/criyle/go-sandbox/pkg/seccomp), so code written for the
 // reference takes it as it is.
 //

@@ -96,14 +96,32 @@ var ErrUnsupported = errors.ErrUnsupported
 // at once.
 type Builder struct {
 	def   Action
-	judge bool
+	judge bool // AddJudgeDefaults
+	fork  bool // AddJudgeFork
 	rules []rule
 }
 
+// rule is one Add name or one AddMasked.
 type rule struct {
 	action Action
 	name   string
+	masked bool // applies when (args[arg] & mask) == value
+	arg    uint
+	mask   uint64
+	value  uint64
 }
+
+// String spells r as in an error message: "Kill", or "Allow when
+// arg 0 & 0x7e020000 == 0x0".
+func (r rule) String() string {
+	if !r.masked {
+		return r.action.String()
+	}
+	return fmt.Sprintf("%v when arg %d & %#x == %#x", r.action, r.arg, r.mask, r.value)
+}
+
+// maxArg is the last argument a masked rule may test.
+const maxArg = 5
 
 // New starts a policy whose system calls all get def until rules say
 // otherwise.
@@ -119,8 +137,26 @@ func New(def Action) *Builder {
 // AddJudgeDefaults says, before or after.
 func (b *Builder) Add(a Action, names ...string) *Builder {
 	for _, n := range names {
-		b.rules = append(b.rules, rule{a, n})
+		b.rules = append(b.rules, rule{action: a, name: n})
 	}
+	return b
+}
+
+// AddMasked gives the named system call the action a when its argument
+// arg (0 to 5, as the kernel's struct seccomp_data numbers them) ANDed with
+// mask equals value, compared on all 64 bits. When none of a name's masked
+// rules holds, the call gets the default action. A name's masked rules all
+// share one action, and any of them suffices: Build fails (wrapping
+// syscall.EEXIST) when a name also has an Add rule or masked rules with
+// another action, since overlapping rules with different actions would be
+// decided by libseccomp's order rather than the caller's. It also fails
+// (wrapping syscall.EINVAL) for arg above 5 and for value with a bit
+// outside mask. Like Add's, these rules replace what AddJudgeDefaults and
+// AddJudgeFork give the name, before or after. A filter sees registers,
+// not memory: flags in a struct the call points to (clone3's) cannot be
+// tested. See cfe_seccomp_add_masked in c/include/cforkexec_seccomp.h.
+func (b *Builder) AddMasked(a Action, name string, arg uint, mask, value uint64) *Builder {
+	b.rules = append(b.rules, rule{action: a, name: name, masked: true, arg: arg, mask: mask, value: value})
 	return b
 }
 
@@ -136,11 +172,31 @@ func (b *Builder) AddJudgeDefaults() *Builder {
 	return b
 }
 
+// AddJudgeFork adds the judge default list (AddJudgeDefaults) and what a
+// program that starts processes and waits for them needs more: fork,
+// vfork (amd64), clone when its flags have none of the CLONE_NEW*
+// namespace flags (a clone with one gets the default action), clone3
+// failing with ENOSYS (its flags are in memory, which a filter cannot
+// read; glibc falls back to clone), wait4, waitid, pipe (amd64), pipe2 and
+// kill. kill may name any pid: confine it with a pid namespace (the
+// program as its init reaches only its own descendants) and a uid of its
+// own. unshare, setns, mount, ptrace, sockets and the rest the defaults
+// leave out stay out. See cfe_seccomp_add_judge_fork in
+// c/include/cforkexec_seccomp.h.
+func (b *Builder) AddJudgeFork() *Builder {
+	b.judge, b.fork = true, true
+	return b
+}
+
 // Build returns the policy as a filter for forkexec.Runner.Seccomp (through
 // its SockFprog method). The error names what is wrong: a default action or
-// rule action that is not valid, a name that is not a system call here
-// (wrapping syscall.EINVAL), a name given two actions (wrapping
-// syscall.EEXIST); or it wraps ErrUnsupported (see there).
+// rule action that is not valid or a masked rule's argument or mask (both
+// wrapping syscall.EINVAL), a name that is not a system call here
+// (wrapping syscall.EINVAL), a name given two actions or rules of both
+// kinds (wrapping syscall.EEXIST); where libseccomp cannot confirm that the
+// kernel has SECCOMP_RET_KILL_PROCESS (seccomp(2) hidden, by valgrind, or
+// refused, by a container's profile) it wraps syscall.EOPNOTSUPP; or it
+// wraps ErrUnsupported (see there).
 func (b *Builder) Build() (seccomp.Filter, error) {
 	if !b.def.Valid() {
 		return nil, fmt.Errorf("seccomp: default action %v is not Allow, Kill, Errno(n <= %d) or Trace(n): %w",
@@ -151,6 +207,14 @@ func (b *Builder) Build() (seccomp.Filter, error) {
 			return nil, fmt.Errorf("seccomp: action %v for %q is not Allow, Kill, Errno(n <= %d) or Trace(n): %w",
 				r.action, r.name, maxErrno, syscall.EINVAL)
 		}
+		if r.masked && r.arg > maxArg {
+			return nil, fmt.Errorf("seccomp: masked rule for %q tests argument %d; system calls have 0 to %d: %w",
+				r.name, r.arg, maxArg, syscall.EINVAL)
+		}
+		if r.masked && r.value&^r.mask != 0 {
+			return nil, fmt.Errorf("seccomp: masked rule for %q: value %#x has bits outside mask %#x, it could never hold: %w",
+				r.name, r.value, r.mask, syscall.EINVAL)
+		}
 	}
 	return build(b)
 }
@@ -159,4 +223,11 @@ func (b *Builder) Build() (seccomp.Filter, error) {
 // list allowed, every other system call killing the process.
 func JudgeDefault() (seccomp.Filter, error) {
 	return New(Kill).AddJudgeDefaults().Build()
+}
+
+// JudgeFork is New(Kill).AddJudgeFork().Build(): the judge's policy for
+// programs that must start processes, every system call off the lists
+// killing the process (a clone asking for a namespace included).
+func JudgeFork() (seccomp.Filter, error) {
+	return New(Kill).AddJudgeFork().Build()
 }

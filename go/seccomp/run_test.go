@@ -60,13 +60,19 @@ func build(t *testing.T, b *seccomp.Builder) *syscall.SockFprog {
 // returns what it wrote and its wait status.
 func start(t *testing.T, filter *syscall.SockFprog, args ...string) ([]byte, syscall.WaitStatus) {
 	t.Helper()
+	return startProgram(t, filter, probePath, args...)
+}
+
+// startProgram is start for any program path.
+func startProgram(t *testing.T, filter *syscall.SockFprog, path string, args ...string) ([]byte, syscall.WaitStatus) {
+	t.Helper()
 	rd, wr, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rd.Close()
 	r := forkexec.Runner{
-		Args:    append([]string{probePath}, args...),
+		Args:    append([]string{path}, args...),
 		Files:   []uintptr{0, wr.Fd(), 2},
 		Seccomp: filter,
 	}

@@ -15,6 +15,9 @@ func TestUnsupported(t *testing.T) {
 	if f != nil || !errors.Is(err, seccomp.ErrUnsupported) || !errors.Is(err, errors.ErrUnsupported) {
 		t.Fatalf("JudgeDefault() = %v, %v; want ErrUnsupported", f, err)
 	}
+	if f, err := seccomp.JudgeFork(); f != nil || !errors.Is(err, seccomp.ErrUnsupported) {
+		t.Errorf("JudgeFork() = %v, %v; want ErrUnsupported", f, err)
+	}
 	if seccomp.JudgeDefaultNames() != nil {
 		t.Errorf("JudgeDefaultNames() is not nil")
 	}

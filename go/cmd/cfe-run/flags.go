@@ -18,7 +18,7 @@ type options struct {
 	procs    uint64        // 0: no limit
 	files    uint64        // 0: no limit
 	uid, gid uint32        // host ids the program runs as
-	seccomp  string        // "judge" or "off"
+	seccomp  string        // "judge", "fork" or "off"
 	stdin    string
 	stdout   string
 	stderr   string
@@ -86,8 +86,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	if o.program == "" {
 		return bad("PROGRAM is empty")
 	}
-	if o.seccomp != "judge" && o.seccomp != "off" {
-		return bad("--seccomp %q: want judge or off", o.seccomp)
+	if o.seccomp != "judge" && o.seccomp != "fork" && o.seccomp != "off" {
+		return bad("--seccomp %q: want judge, fork or off", o.seccomp)
 	}
 	// The ids go into one-line uid_map/gid_map entries; -1 is "no id".
 	if uid >= math.MaxUint32 || gid >= math.MaxUint32 {

@@ -49,7 +49,11 @@ Flags (a flag is -name or --name; values as --name=V or --name V):
                   outside it kills the program (disallowed_syscall).  It allows
                   what a C/C++ program needs to compute, read, write, open
                   files, allocate and sleep, not fork, clone, socket, ptrace...
-                  off: no syscall filter (e.g. for programs that must fork).
+                  fork: for solutions that must create processes: judge plus
+                  fork, clone (never into new namespaces), wait, pipe, kill.
+                  off: no syscall filter at all: the program may use
+                  everything the kernel offers (nested namespaces, sockets,
+                  ...).  For trusted programs only.
   --stdin FILE    the program's standard input (default /dev/null).
   --stdout FILE   its standard output, created or truncated (default /dev/null).
   --stderr FILE   its standard error, likewise (default /dev/null); the same
@@ -84,7 +88,7 @@ Statuses, first match wins:
   wall_time_limit     cfe-run killed it at --wall-time
   output_limit        SIGXFSZ, or --stdout/--stderr (a regular file) reached
                       --output bytes (its write failed with EFBIG)
-  disallowed_syscall  SIGSYS under --seccomp=judge
+  disallowed_syscall  SIGSYS under --seccomp=judge or fork
   memory_limit        cgroup v2: an OOM kill in the run's cgroup or peak >=
                       --memory with a failure; rlimits: a failure (signal or
                       non-zero exit) with a peak of at least 3/4 of --memory

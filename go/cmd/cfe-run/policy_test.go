@@ -3,10 +3,14 @@
 package main
 
 import (
+	"errors"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/elastic/go-seccomp-bpf/arch"
+
+	"github.com/cforkexec/cforkexec/go/seccomp"
 )
 
 // Every name of the policy is a syscall of each architecture it is given
@@ -51,5 +55,33 @@ func TestJudgeFilterBuilds(t *testing.T) {
 	// build where it is used (without cgo).
 	if fb, err := fallbackJudgeFilter(); err != nil || len(fb) == 0 {
 		t.Fatalf("fallbackJudgeFilter() = %d instructions, %v", len(fb), err)
+	}
+}
+
+// Each --seccomp value has its filter: off none, fork one that differs from
+// judge's (or, without go/seccomp, a refusal naming the reason).
+func TestPolicyFilters(t *testing.T) {
+	if f, err := policyFilter("off"); f != nil || err != nil {
+		t.Errorf(`policyFilter("off") = %v, %v; want no filter`, f, err)
+	}
+	if _, err := policyFilter("maybe"); err == nil {
+		t.Error(`policyFilter("maybe") built a filter`)
+	}
+	judge, err := policyFilter("judge")
+	if _, ok := judgeAllowArch[runtime.GOARCH]; !ok || err != nil {
+		t.Skipf("no judge policy here: %v", err)
+	}
+	fork, err := policyFilter("fork")
+	if errors.Is(err, seccomp.ErrUnsupported) {
+		if !strings.Contains(err.Error(), "--seccomp=fork needs go/seccomp") {
+			t.Errorf("the fork policy's refusal does not say why: %v", err)
+		}
+		return
+	}
+	if err != nil || fork == nil || fork.Len == 0 {
+		t.Fatalf(`policyFilter("fork") = %v, %v`, fork, err)
+	}
+	if fork.Len == judge.Len {
+		t.Errorf("the fork and judge filters have the same length, %d", fork.Len)
 	}
 }

@@ -60,8 +60,8 @@ func run(o *options) (res result, cleanup error) {
 	defer stdio.close()
 
 	var filter *syscall.SockFprog
-	if o.seccomp == "judge" {
-		if filter, err = judgeFilter(); err != nil {
+	if o.seccomp != "off" {
+		if filter, err = policyFilter(o.seccomp); err != nil {
 			return fail(stepError("seccomp", err))
 		}
 	}
