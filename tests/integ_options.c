@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -42,6 +43,13 @@
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
 #endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+/* A helper process's verdicts (see in_helper). */
+#define HELPER_OK   0
+#define HELPER_SKIP 77
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -89,12 +97,64 @@ static const char *const *sleeper_args(void)
 	return args;
 }
 
+/* The probe, sleeping for a second: a child that should have been killed
+ * and was not exits 0 instead of holding the test up. */
+static const char *const *short_sleeper_args(void)
+{
+	static const char *args[4];
+
+	args[0] = probe_path();
+	args[1] = "--sleep";
+	args[2] = "1000";
+	return args;
+}
+
 /* The probe, sleeping for ten minutes, with fds 0-2 of ours. */
 static struct cfe_config sleeper_config(void)
 {
 	struct cfe_config c = {.size = sizeof(c), .args = sleeper_args(), .args_len = 3};
 
 	return c;
+}
+
+/* Run body in a helper process, for what must not touch this one (a
+ * seccomp filter, a lowered limit, a mount namespace): body _exits with
+ * HELPER_OK, HELPER_SKIP (a reason on stderr) or another code naming what
+ * failed (also on stderr).  cmocka's asserts must not run there. */
+static void in_helper(void (*body)(void))
+{
+	pid_t helper;
+	int status;
+
+	helper = fork();
+	assert_true(helper >= 0);
+	if (helper == 0) {
+		body();
+		_exit(HELPER_OK);
+	}
+	assert_int_equal(waitpid(helper, &status, 0), helper);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == HELPER_SKIP)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), HELPER_OK);
+}
+
+static __attribute__((noreturn)) void helper_exit(int code, const char *why)
+{
+	fprintf(stderr, "helper: %s (errno %s)\n", why, strerror(errno));
+	_exit(code);
+}
+
+/* In a helper: a filter (for this thread only, inherited by its
+ * children) that answers the system call nr with errno. */
+static void helper_refuse(int nr, int errnum)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+
+	if (ctx == NULL || seccomp_rule_add(ctx, SCMP_ACT_ERRNO((uint32_t)errnum), nr, 0) ||
+	    seccomp_load(ctx))
+		helper_exit(HELPER_SKIP, "skipped: cannot load a seccomp filter");
+	seccomp_release(ctx);
 }
 
 static int32_t sync_ok(void *context, int32_t pid)
@@ -328,10 +388,30 @@ static void test_pidfd_pending(void **state)
 
 /* ---- parent-death signal ---- */
 
+/* What the starter does with the parent-death signal before it starts. */
+enum starter_signal {
+	STARTER_AS_IS,
+	STARTER_IGNORES, /* SIG_IGN, as nohup does with SIGHUP */
+	STARTER_BLOCKS,	 /* in its signal mask */
+};
+
+static void starter_prepare(int sig, enum starter_signal how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	if (how == STARTER_IGNORES && signal(sig, SIG_IGN) == SIG_ERR)
+		_exit(2);
+	if (how == STARTER_BLOCKS && sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		_exit(2);
+}
+
 /* A starter process starts the sleeper with c, reports its pid, and is
  * killed; this process, a subreaper, inherits the sleeper.  Returns its
  * wait status. */
-static int status_after_starter_killed(struct cfe_config *c, int end_signal)
+static int status_after_starter_killed_how(struct cfe_config *c, int end_signal,
+					   enum starter_signal how)
 {
 	int pipefd[2];
 	int32_t pid = 0;
@@ -345,6 +425,7 @@ static int status_after_starter_killed(struct cfe_config *c, int end_signal)
 	if (starter == 0) {
 		struct cfe_error err;
 
+		starter_prepare(c->parent_death_signal, how);
 		pid = cfe_start(c, &err, NULL);
 		if (write(pipefd[1], &pid, sizeof(pid)) != sizeof(pid))
 			_exit(1);
@@ -365,6 +446,11 @@ static int status_after_starter_killed(struct cfe_config *c, int end_signal)
 	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
 	assert_no_child_left();
 	return status;
+}
+
+static int status_after_starter_killed(struct cfe_config *c, int end_signal)
+{
+	return status_after_starter_killed_how(c, end_signal, STARTER_AS_IS);
 }
 
 /* The init of a new pid namespace ignores every signal it has no handler
@@ -410,6 +496,67 @@ static void test_death_signal_with_credential(void **state)
 	expect_death_signal(&c, SIGUSR1);
 }
 
+/* A starter that ignores (nohup) or blocks the signal: the program gets
+ * it all the same, deliverable with its default action, and dies. */
+static void test_death_signal_ignored_or_blocked_by_starter(void **state)
+{
+	const enum starter_signal hows[] = {STARTER_IGNORES, STARTER_BLOCKS};
+
+	(void)state;
+	require_root();
+	for (size_t i = 0; i < ARRAY_LEN(hows); i++) {
+		struct cfe_config c = sleeper_config();
+		int status;
+
+		c.parent_death_signal = SIGHUP;
+		status = status_after_starter_killed_how(&c, SIGTERM, hows[i]);
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGHUP)
+			fail_msg("starter %s SIGHUP: wait status %#x, want killed by SIGHUP",
+				 hows[i] == STARTER_IGNORES ? "ignoring" : "blocking", status);
+		c.sync_fn = sync_ok;
+		c.clone_flags = CLONE_NEWUSER;
+		status = status_after_starter_killed_how(&c, SIGTERM, hows[i]);
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGHUP)
+			fail_msg("with a handshake, starter %s SIGHUP: wait status %#x",
+				 hows[i] == STARTER_IGNORES ? "ignoring" : "blocking", status);
+	}
+}
+
+/* Where pidfd_open is refused (a container's seccomp profile), the start
+ * fails before any clone at the option's location, leaving nothing. */
+static void refused_pidfd_open_body(void)
+{
+	struct cfe_config c = sleeper_config();
+	struct cfe_error err = {0};
+	int before = open_fds();
+	int32_t pidfd = 1234;
+
+	helper_refuse(SCMP_SYS(pidfd_open), EPERM);
+	c.parent_death_signal = SIGKILL;
+	c.pidfd_out = &pidfd;
+	if (cfe_start(&c, &err, NULL) != -1)
+		helper_exit(10, "started although pidfd_open is refused");
+	if (err.err_no != EPERM || err.location != CFE_LOC_PARENT_DEATH_SIGNAL) {
+		fprintf(stderr, "helper: error %d at %u (%s)\n", err.err_no, err.location,
+			cfe_location_name(err.location));
+		helper_exit(11, "want EPERM at parent_death_signal");
+	}
+	if (pidfd != -1 || open_fds() != before || waitpid(-1, NULL, WNOHANG) != -1)
+		helper_exit(12, "a pidfd, an fd or a child left");
+	c.sync_fn = sync_ok;
+	if (cfe_start(&c, &err, NULL) != -1 || err.location != CFE_LOC_PARENT_DEATH_SIGNAL)
+		helper_exit(13, "with a handshake: not refused at parent_death_signal");
+	if (open_fds() != before)
+		helper_exit(14, "with a handshake: an fd left");
+}
+
+static void test_death_signal_pidfd_open_refused(void **state)
+{
+	(void)state;
+	require_root();
+	in_helper(refused_pidfd_open_body);
+}
+
 static void test_no_death_signal_child_survives(void **state)
 {
 	struct cfe_config c = sleeper_config();
@@ -425,6 +572,7 @@ struct thread_start {
 	struct cfe_config config;
 	int32_t pid;
 	struct cfe_pending *pending;
+	int thread_pidfd; /* the starting thread's, where asked for */
 };
 
 static void *start_and_exit(void *arg)
@@ -455,13 +603,44 @@ static void test_death_signal_when_thread_ends(void **state)
 	assert_int_equal(WTERMSIG(status), SIGUSR1);
 }
 
+/* A thread pidfd of the calling thread, or -1 where the kernel has none. */
+static int own_thread_pidfd(void)
+{
+	return (int)syscall(SYS_pidfd_open, gettid(), PIDFD_THREAD);
+}
+
+static void *start_and_exit_with_pidfd(void *arg)
+{
+	struct thread_start *t = arg;
+
+	t->thread_pidfd = own_thread_pidfd();
+	return start_and_exit(t);
+}
+
+/* Block until the thread behind pidfd has ended (its end has sent every
+ * parent-death signal by then), failing the test after a generous
+ * guard, should it never end. */
+static void wait_thread_gone(int pidfd)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+	int n;
+
+	do
+		n = poll(&p, 1, 60000);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		fail_msg("the starting thread has not ended within 60 s of its join");
+	close(pidfd);
+}
+
 /* The race: a thread that ends right after a start that returns before
  * the child's execve may end before the child has set its signal.  Either
- * the signal kills it or the child sees the thread gone and exits with
- * 128 + the signal; never does it run on.  Exact with thread pidfds. */
+ * the signal kills it or the child sees the thread gone, reports ESRCH at
+ * the option's location and exits with 128 + the signal; never does it
+ * run on (the short sleeper would exit 0).  Exact with thread pidfds. */
 static void test_death_signal_thread_ends_first(void **state)
 {
-	int probe_fd = (int)syscall(SYS_pidfd_open, gettid(), PIDFD_THREAD);
+	int probe_fd = own_thread_pidfd();
 
 	(void)state;
 	require_root();
@@ -473,21 +652,118 @@ static void test_death_signal_thread_ends_first(void **state)
 	close(probe_fd);
 	for (int i = 0; i < 20; i++) {
 		struct thread_start t = {.config = sleeper_config()};
+		struct cfe_error err = {0};
 		pthread_t thread;
+		int finished;
 		int status;
 
+		t.config.args = short_sleeper_args();
 		t.config.parent_death_signal = SIGUSR1;
 		t.config.flags = CFE_FLAG_RETURN_BEFORE_EXEC;
-		assert_int_equal(pthread_create(&thread, NULL, start_and_exit, &t), 0);
+		assert_int_equal(pthread_create(&thread, NULL, start_and_exit_with_pidfd, &t), 0);
 		assert_int_equal(pthread_join(thread, NULL), 0);
 		assert_true(t.pid > 0);
-		assert_int_equal(cfe_pending_finish(t.pending, NULL), 0);
+		assert_true(t.thread_pidfd >= 0);
+		wait_thread_gone(t.thread_pidfd);
+		finished = cfe_pending_finish(t.pending, &err);
 		assert_int_equal(waitpid(t.pid, &status, 0), t.pid);
-		if (WIFEXITED(status))
+		if (WIFEXITED(status)) {
 			assert_int_equal(WEXITSTATUS(status), 128 + SIGUSR1);
-		else
+			assert_int_equal(finished, -1);
+			assert_int_equal(err.err_no, ESRCH);
+			assert_int_equal(err.location, CFE_LOC_PARENT_DEATH_SIGNAL);
+		} else {
+			assert_true(WIFSIGNALED(status));
 			assert_int_equal(WTERMSIG(status), SIGUSR1);
+		}
 	}
+}
+
+/* The same, made certain: the child's prctl(PR_SET_PDEATHSIG) waits (a
+ * seccomp user notification, answered by this helper) until its starting
+ * thread has ended, so it finds the thread gone; cfe_pending_finish must
+ * say so, not report a start whose program never ran as a success. */
+struct notified_start {
+	struct thread_start start;
+	int notify_fd;
+};
+
+static void *start_under_notify(void *arg)
+{
+	struct notified_start *n = arg;
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+
+	n->notify_fd = -1;
+	/* This thread only (no TSYNC): its child inherits the filter. */
+	if (ctx == NULL ||
+	    seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(prctl), 1,
+			     SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG)) ||
+	    seccomp_load(ctx))
+		return NULL;
+	n->notify_fd = seccomp_notify_fd(ctx);
+	seccomp_release(ctx);
+	if (n->notify_fd < 0)
+		return NULL;
+	return start_and_exit_with_pidfd(&n->start);
+}
+
+static void thread_gone_body(void)
+{
+	struct notified_start n = {.start = {.config = sleeper_config()}};
+	struct seccomp_notif *req = NULL;
+	struct seccomp_notif_resp *resp = NULL;
+	struct pollfd notified;
+	struct pollfd gone;
+	struct cfe_error err = {0};
+	pthread_t thread;
+	int status;
+
+	n.start.config.args = short_sleeper_args();
+	n.start.config.parent_death_signal = SIGUSR1;
+	n.start.config.flags = CFE_FLAG_RETURN_BEFORE_EXEC;
+	if (pthread_create(&thread, NULL, start_under_notify, &n) != 0 ||
+	    pthread_join(thread, NULL) != 0)
+		helper_exit(10, "thread");
+	if (n.notify_fd < 0)
+		helper_exit(HELPER_SKIP, "skipped: no seccomp user notification");
+	if (n.start.thread_pidfd < 0)
+		helper_exit(HELPER_SKIP, "skipped: no thread pidfds (PIDFD_THREAD, Linux 6.9)");
+	if (n.start.pid <= 0)
+		helper_exit(11, "start failed");
+	/* Guards, not timings: both happen at once. */
+	gone = (struct pollfd){.fd = n.start.thread_pidfd, .events = POLLIN};
+	if (poll(&gone, 1, 60000) != 1)
+		helper_exit(12, "the starting thread did not end");
+	notified = (struct pollfd){.fd = n.notify_fd, .events = POLLIN};
+	if (poll(&notified, 1, 60000) != 1)
+		helper_exit(13, "the child never asked for its parent-death signal");
+	if (seccomp_notify_alloc(&req, &resp) != 0 || seccomp_notify_receive(n.notify_fd, req) != 0)
+		helper_exit(14, "receive the notification");
+	if ((int32_t)req->pid != n.start.pid)
+		helper_exit(15, "the notification is not the child's");
+	*resp =
+	    (struct seccomp_notif_resp){.id = req->id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
+	if (seccomp_notify_respond(n.notify_fd, resp) != 0)
+		helper_exit(16, "respond to the notification");
+	seccomp_notify_free(req, resp);
+	if (cfe_pending_finish(n.start.pending, &err) != -1)
+		helper_exit(17, "cfe_pending_finish reported success for a child that never ran");
+	if (err.err_no != ESRCH || err.location != CFE_LOC_PARENT_DEATH_SIGNAL) {
+		fprintf(stderr, "helper: error %d at %u\n", err.err_no, err.location);
+		helper_exit(18, "want ESRCH at parent_death_signal");
+	}
+	if (waitpid(n.start.pid, &status, 0) != n.start.pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 128 + SIGUSR1)
+		helper_exit(19, "the child did not exit with 128 + SIGUSR1");
+	close(n.notify_fd);
+	close(n.start.thread_pidfd);
+}
+
+static void test_death_signal_thread_gone_reported(void **state)
+{
+	(void)state;
+	require_root();
+	in_helper(thread_gone_body);
 }
 
 /* ---- closing stray fds ---- */
@@ -600,6 +876,105 @@ static void test_close_other_fds_pivot_root(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* The fallback of a kernel without close_range's CLOSE_RANGE_CLOEXEC, or
+ * a container's seccomp profile that refuses it, forced by a filter that
+ * answers ENOSYS.  Stray fds at 500, below the soft RLIMIT_NOFILE of 512,
+ * and at 900, opened before the limit was lowered to it.  With /proc
+ * (read_proc) neither reaches the program; without, the bounded loop's
+ * documented miss: 900 does. */
+static const char *fallback_start(uint32_t flags, uint32_t uid)
+{
+	const char *args[] = {probe_path(), "--out-fd", "1"};
+	struct cfe_config c = probe_config();
+	struct cfe_error err = {0};
+	int32_t files[3] = {0, -1, 2};
+	int pipefd[2];
+	int status;
+	char *json;
+	int32_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) != 0)
+		helper_exit(20, "pipe");
+	files[1] = pipefd[1];
+	c.args = args;
+	c.args_len = 3;
+	c.files = files;
+	c.files_len = 3;
+	c.flags = CFE_FLAG_CLOSE_OTHER_FDS | flags;
+	c.uid = uid;
+	c.gid = uid;
+	pid = cfe_start(&c, &err, NULL);
+	close(pipefd[1]);
+	if (pid <= 0) {
+		fprintf(stderr, "helper: %s at %s\n", strerror(err.err_no),
+			cfe_location_name(err.location));
+		helper_exit(21, "start failed");
+	}
+	json = read_to_end(pipefd[0]);
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		helper_exit(22, "the probe failed");
+	if (!strstr(json, "[2,0]")) {
+		fprintf(stderr, "helper: report %s\n", json);
+		helper_exit(23, "no report of the fds");
+	}
+	return json;
+}
+
+static void stray_fds_near_and_above_limit(void)
+{
+	struct rlimit lim = {.rlim_cur = 1024, .rlim_max = 1024};
+	int fd = open("/dev/null", O_RDONLY);
+
+	helper_refuse(SCMP_SYS(close_range), ENOSYS);
+	if (syscall(SYS_close_range, 3, ~0u, 4u) != -1 || errno != ENOSYS)
+		helper_exit(30, "close_range not refused");
+	if (fd < 0 || setrlimit(RLIMIT_NOFILE, &lim) != 0 || dup2(fd, 900) != 900 ||
+	    dup2(fd, 500) != 500)
+		helper_exit(31, "stray fds");
+	close(fd);
+	lim.rlim_cur = 512;
+	if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
+		helper_exit(32, "lower the limit");
+}
+
+static void expect_strays(const char *json, int seen500, int seen900, const char *what)
+{
+	if ((strstr(json, "[500,") != NULL) != seen500 ||
+	    (strstr(json, "[900,") != NULL) != seen900) {
+		fprintf(stderr, "helper: %s: want fd 500 %s and 900 %s: %s\n", what,
+			seen500 ? "open" : "gone", seen900 ? "open" : "gone", json);
+		helper_exit(40, "stray fds");
+	}
+	free((void *)json);
+}
+
+static void cloexec_listed_body(void)
+{
+	stray_fds_near_and_above_limit();
+	expect_strays(fallback_start(0, 0), 0, 0, "fallback");
+	/* a child that is no longer root and not dumpable reads its own */
+	expect_strays(fallback_start(CFE_FLAG_CREDENTIAL | CFE_FLAG_NO_SETGROUPS, 65534), 0, 0,
+		      "fallback as nobody");
+}
+
+static void cloexec_without_proc_body(void)
+{
+	stray_fds_near_and_above_limit();
+	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("tmpfs", "/proc", "tmpfs", 0, NULL) != 0)
+		helper_exit(HELPER_SKIP, "skipped: cannot hide /proc in a mount namespace");
+	expect_strays(fallback_start(0, 0), 0, 1, "fallback without /proc");
+}
+
+static void test_close_other_fds_fallback(void **state)
+{
+	(void)state;
+	require_root();
+	in_helper(cloexec_listed_body);
+	in_helper(cloexec_without_proc_body);
+}
+
 const struct CMUnitTest options_tests[] = {
     cmocka_unit_test(test_pidfd_vfork),
     cmocka_unit_test(test_pidfd_handshake),
@@ -609,11 +984,15 @@ const struct CMUnitTest options_tests[] = {
     cmocka_unit_test(test_pidfd_pending),
     cmocka_unit_test(test_death_signal_when_starter_killed),
     cmocka_unit_test(test_death_signal_with_credential),
+    cmocka_unit_test(test_death_signal_ignored_or_blocked_by_starter),
+    cmocka_unit_test(test_death_signal_pidfd_open_refused),
     cmocka_unit_test(test_no_death_signal_child_survives),
     cmocka_unit_test(test_death_signal_when_thread_ends),
     cmocka_unit_test(test_death_signal_thread_ends_first),
+    cmocka_unit_test(test_death_signal_thread_gone_reported),
     cmocka_unit_test(test_close_other_fds),
     cmocka_unit_test(test_close_other_fds_files_and_exec_fd),
     cmocka_unit_test(test_close_other_fds_pivot_root),
+    cmocka_unit_test(test_close_other_fds_fallback),
 };
 const size_t options_tests_len = sizeof(options_tests) / sizeof(options_tests[0]);

@@ -20,7 +20,7 @@
 static void test_abi_version(void **state)
 {
 	(void)state;
-	assert_int_equal(CFE_ABI_VERSION, 1);
+	assert_int_equal(CFE_ABI_VERSION, 2);
 	assert_int_equal(cfe_abi_version(), CFE_ABI_VERSION);
 }
 

@@ -77,6 +77,31 @@ static void test_cloexec_from(void **state)
 	close(fds[1]);
 }
 
+/* The listing of /proc/self/fd reaches an fd far above the lowest and
+ * leaves those below first alone, and leaves no fd of its own behind. */
+static void test_cloexec_listed(void **state)
+{
+	int fds[2];
+	int probe;
+	int next;
+
+	(void)state;
+	open_inheritable(fds);
+	probe = dup(0);
+	assert_true(probe >= 0);
+	close(probe);
+	assert_int_equal(cfe_cloexec_listed((uint32_t)fds[0] + 1), 0);
+	assert_false(cloexec_set(fds[0]));
+	assert_true(cloexec_set(fds[1]));
+	assert_int_equal(cfe_cloexec_listed((uint32_t)fds[0]), 0);
+	assert_true(cloexec_set(fds[0]));
+	next = dup(0);
+	assert_int_equal(next, probe); /* the directory's fd was closed */
+	close(next);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 static struct cfe_config death_config(int32_t sig)
 {
 	static const char *const args[] = {"/bin/true"};
@@ -138,6 +163,7 @@ static void test_plan_carries_death_signal(void **state)
 }
 
 const struct CMUnitTest options_tests[] = {
+    cmocka_unit_test(test_cloexec_listed),
     cmocka_unit_test(test_cloexec_each_marks_the_range),
     cmocka_unit_test(test_cloexec_from),
     cmocka_unit_test(test_parent_pidfd),

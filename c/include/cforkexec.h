@@ -45,8 +45,18 @@ extern "C" {
 #define CFE_API
 #endif
 
-/* The ABI version this header describes; compare with cfe_abi_version(). */
-#define CFE_ABI_VERSION 1
+/*
+ * The ABI version this header describes; compare with cfe_abi_version(),
+ * the version of the library actually loaded, before using what a later
+ * version added (a library that is older refuses it, see
+ * CFE_CONFIG_SIZE_VER2).
+ *  1: the first.
+ *  2: cfe_config's pidfd_out and parent_death_signal (struct size
+ *     CFE_CONFIG_SIZE_VER2), CFE_FLAG_CLOSE_OTHER_FDS, location
+ *     CFE_LOC_PARENT_DEATH_SIGNAL, cfe_set_dumpable(), and the cfe_seccomp_*
+ *     functions of cforkexec_seccomp.h (symbol version CFORKEXEC_1.1).
+ */
+#define CFE_ABI_VERSION 2
 
 /* Bits of cfe_config.flags. */
 enum cfe_flag {
@@ -92,15 +102,19 @@ enum cfe_flag {
 	 * waits in its event loop).  Not a flag of the reference. */
 	CFE_FLAG_RETURN_BEFORE_EXEC = 1u << 9,
 	/* Appended after version 1.  No fd but those of files reaches the
-	 * program: right after its fd shuffle (before any mount, so no /proc
-	 * is needed) the child marks every fd from files_len up
-	 * close-on-exec, with close_range(files_len, ~0U,
-	 * CLOSE_RANGE_CLOEXEC) (Linux 5.11); where that is refused (ENOSYS
-	 * before 5.9, EINVAL before 5.11, EPERM from a container's seccomp
-	 * profile), with
-	 * fcntl(F_SETFD, FD_CLOEXEC) on each fd below its soft
-	 * RLIMIT_NOFILE (an fd at or above that limit, opened before it was
-	 * lowered, is missed there).  The library's own fds (the handshake
+	 * program: right after its fd shuffle (before any mount) the child
+	 * marks every fd from files_len up close-on-exec, with
+	 * close_range(files_len, ~0U, CLOSE_RANGE_CLOEXEC) (Linux 5.11).
+	 * Where that is refused (ENOSYS before 5.9, EINVAL before 5.11, EPERM
+	 * from a container's seccomp profile) it reads its fd table from
+	 * /proc/self/fd (the caller's /proc: no mount of the start's is made
+	 * yet) and marks each fd listed there from files_len up with
+	 * fcntl(F_SETFD, FD_CLOEXEC); only where that directory cannot be
+	 * opened or is not a procfs (a chroot without /proc, say) does it
+	 * call that fcntl on each fd below its soft RLIMIT_NOFILE, which
+	 * misses an fd at or above that limit (one opened before the limit
+	 * was lowered) and costs one system call per fd below it (a million
+	 * where the limit was raised that far).  The library's own fds (the handshake
 	 * socket, a copy of exec_fd) keep working until the execve.  An
 	 * exec_fd that is not in files is close-on-exec then, so it can run
 	 * an ELF program but not a script (the interpreter could not open
@@ -296,7 +310,19 @@ struct cfe_config {
 	 * with the process, unless cfe_start returns before the child's
 	 * execve (struct cfe_pending).  The kernel clears the signal when
 	 * the program executed is set-user-ID, set-group-ID or has file
-	 * capabilities, and the program may change it.  The init of a new
+	 * capabilities, and the program may change it.  The child gives this
+	 * one signal its default action (SIG_DFL, where the caller's thread
+	 * ignores it: a nohup'd SIGHUP would be discarded) and takes it out
+	 * of the signal mask the program is executed with (where the caller
+	 * blocks it, it would stay pending): the program starts with it
+	 * deliverable, every other signal as the caller had it.  A child
+	 * that finds the thread already gone writes an error record, ESRCH
+	 * at CFE_LOC_PARENT_DEATH_SIGNAL, before it exits with 128 + the
+	 * signal: cfe_start reports it, or cfe_pending_finish where the
+	 * start returned before the execve.  Where the pidfd of the starting
+	 * thread cannot be opened (a container's seccomp profile refusing
+	 * pidfd_open with EPERM), cfe_start fails before the clone with that
+	 * errno at CFE_LOC_PARENT_DEATH_SIGNAL.  The init of a new
 	 * pid namespace (CLONE_NEWPID) ignores every signal it has no
 	 * handler for but SIGKILL, so there, short of a handler installed by
 	 * the program, only SIGKILL has an effect.  0 = none: no extra system
@@ -360,8 +386,9 @@ enum cfe_location {
 	 * failed.  The reference ignores this failure (the child would run
 	 * in the caller's cgroup namespace); this library reports it. */
 	CFE_LOC_UNSHARE_CGROUP = 35,
-	/* With parent_death_signal, its prctl or the check that the parent
-	 * thread lives failed. */
+	/* With parent_death_signal: the pidfd of the starting thread could
+	 * not be opened (in the parent, before the clone), the child's prctl
+	 * failed, or the child found the starting thread gone (ESRCH). */
 	CFE_LOC_PARENT_DEATH_SIGNAL = 36,
 };
 
@@ -393,7 +420,8 @@ struct cfe_pending;
  * case *pending, when pending is not NULL, is set to NULL.
  *
  * err must not be NULL.  Errors found before the clone have location
- * CFE_LOC_NONE (but for closed fds, below): EINVAL for an invalid
+ * CFE_LOC_NONE (but for closed fds, below, and a refused pidfd of the
+ * starting thread, see parent_death_signal): EINVAL for an invalid
  * configuration, E2BIG for an unknown non-zero tail, ENAMETOOLONG for a
  * mount target that is too long, or the errno of a failed resource
  * allocation.  That is EMFILE, too, when the start finds no fd below

@@ -52,12 +52,19 @@ static CFE_CHILD_CODE __attribute__((noreturn)) void child_exit(int status)
 	__builtin_trap();
 }
 
-static CFE_CHILD_CODE __attribute__((noreturn)) void
-fail(const struct cfe_child_plan *p, uint32_t location, int32_t index, long ret)
+/* The one write outside our stack: the parent reads it once we are gone. */
+static CFE_CHILD_CODE void record(const struct cfe_child_plan *p, uint32_t location, int32_t index,
+				  long ret)
 {
 	p->error->err_no = (int32_t)-ret;
 	p->error->location = location;
 	p->error->index = index;
+}
+
+static CFE_CHILD_CODE __attribute__((noreturn)) void
+fail(const struct cfe_child_plan *p, uint32_t location, int32_t index, long ret)
+{
+	record(p, location, index, ret);
 	/* The errno is the exit status too, as with the reference: a child
 	 * that fails after cfe_start returned (past its stop) says why. */
 	child_exit((int)((-ret) & 0xff));
@@ -70,28 +77,35 @@ static CFE_CHILD_CODE int flag(const struct cfe_child_plan *p, uint32_t f)
 
 /* A handler of the parent's would run on our stack in the parent's memory;
  * reset them all before the caller's mask lets any signal in.  Ignored
- * signals stay ignored, as execve keeps them. */
+ * signals stay ignored, as execve keeps them, but for the parent-death
+ * signal: ignored (a nohup'd SIGHUP) the kernel would discard it, blocked
+ * it would stay pending, and the program would outlive its starter. */
 static CFE_CHILD_CODE void child_reset_signals(const struct cfe_child_plan *p)
 {
 	const struct cfe_ksigaction dfl = {.handler = (uintptr_t)SIG_DFL};
 	const struct cfe_ksigaction ign = {.handler = (uintptr_t)SIG_IGN};
 	struct cfe_ksigaction old = {0};
+	uint64_t mask = p->sigmask;
 
 	for (int sig = 1; sig < 65; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
-		if (sys_rt_sigaction(sig, &dfl, &old) == 0 && old.handler == (uintptr_t)SIG_IGN)
+		if (sys_rt_sigaction(sig, &dfl, &old) == 0 && old.handler == (uintptr_t)SIG_IGN &&
+		    sig != p->parent_death_signal)
 			sys_rt_sigaction(sig, &ign, NULL);
 	}
-	sys_rt_sigprocmask(SIG_SETMASK, &p->sigmask, NULL);
+	if (p->parent_death_signal > 0)
+		mask &= ~((uint64_t)1 << (p->parent_death_signal - 1));
+	sys_rt_sigprocmask(SIG_SETMASK, &mask, NULL);
 }
 
 /* PR_SET_PDEATHSIG, then whether the starting thread still lives: if it
  * ended before the prctl, the kernel will never send the signal, so we
  * end as it would have had us end (a new pid namespace's init could not
- * signal itself).  A thread that ends after the prctl sends it: the
- * kernel's reparenting and the pidfd's readability change together under
- * its tasklist lock. */
+ * signal itself), with a record first (ESRCH): a parent that returned
+ * before our execve must not take this exit for a run of the program.  A
+ * thread that ends after the prctl sends it: the kernel's reparenting and
+ * the pidfd's readability change together under its tasklist lock. */
 static CFE_CHILD_CODE void child_set_parent_death_signal(const struct cfe_child_plan *p)
 {
 	const struct timespec now = {0};
@@ -103,8 +117,10 @@ static CFE_CHILD_CODE void child_set_parent_death_signal(const struct cfe_child_
 	r = CFE_SYS(SYS_ppoll, &parent, 1, &now, NULL, 0, 0);
 	if (r < 0)
 		fail(p, CFE_LOC_PARENT_DEATH_SIGNAL, 0, r);
-	if (r > 0)
+	if (r > 0) {
+		record(p, CFE_LOC_PARENT_DEATH_SIGNAL, 0, -ESRCH);
 		child_exit(128 + p->parent_death_signal);
+	}
 }
 
 /* The parent writes our id maps (it has the capabilities we lack in its

@@ -5,7 +5,10 @@
  * child: raw system calls only. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <stdint.h>
 #include <sys/resource.h>
+#include <sys/statfs.h>
 
 #include "internal.h"
 #include "sys.h"
@@ -16,6 +19,20 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1u << 2)
 #endif
+
+/* The room for one getdents64 call, on the child's stack (64 KiB, see
+ * plan.c; its deepest other frame, a mount target's path, is never live
+ * at the same time): about 80 entries of /proc/self/fd a call. */
+#define LISTING_SIZE 2048
+
+/* The head of the kernel's struct linux_dirent64, read in place. */
+struct __attribute__((may_alias)) dirent64_head {
+	uint64_t ino; // cppcheck-suppress unusedStructMember
+	int64_t off;  // cppcheck-suppress unusedStructMember
+	uint16_t reclen;
+	uint8_t type; // cppcheck-suppress unusedStructMember
+	char name[];
+};
 
 CFE_CHILD_CODE long cfe_cloexec_each(uint32_t first, uint64_t end)
 {
@@ -28,6 +45,67 @@ CFE_CHILD_CODE long cfe_cloexec_each(uint32_t first, uint64_t end)
 	return 0;
 }
 
+/* The fd an entry names; 0 for "." and "..". */
+static CFE_CHILD_CODE int fd_of_name(const char *name, uint32_t *fd)
+{
+	uint32_t n = 0;
+
+	if (name[0] == '\0')
+		return 0;
+	for (; *name != '\0'; name++) {
+		if (*name < '0' || *name > '9' || n > (INT32_MAX - 9) / 10)
+			return 0;
+		n = n * 10 + (uint32_t)(*name - '0');
+	}
+	*fd = n;
+	return 1;
+}
+
+/* Mark what one getdents64 call returned; the directory's own fd is
+ * listed too (it is close-on-exec already). */
+static CFE_CHILD_CODE long mark_listed(const char *buf, long len, uint32_t first)
+{
+	for (long at = 0; at < len;) {
+		const struct dirent64_head *d = (const struct dirent64_head *)(buf + at);
+		uint32_t fd;
+
+		at += d->reclen;
+		if (fd_of_name(d->name, &fd) && fd >= first) {
+			long r = CFE_SYS(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+
+			if (r < 0 && r != -EBADF)
+				return r;
+		}
+	}
+	return 0;
+}
+
+CFE_CHILD_CODE long cfe_cloexec_listed(uint32_t first)
+{
+	char buf[LISTING_SIZE] __attribute__((aligned(8)));
+	struct statfs st = {0};
+	long dir = CFE_SYS(SYS_openat, AT_FDCWD, "/proc/self/fd",
+			   O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
+	long r;
+
+	/* No listing to read (no /proc in a chroot, no fd left for the
+	 * directory): the caller's bounded loop. */
+	if (dir < 0)
+		return 1;
+	r = CFE_SYS(SYS_fstatfs, dir, &st, 0, 0, 0, 0);
+	/* Something else mounted there could list anything, or nothing. */
+	if (r == 0 && st.f_type != PROC_SUPER_MAGIC)
+		r = 1;
+	while (r == 0) {
+		r = CFE_SYS(SYS_getdents64, dir, buf, sizeof(buf), 0, 0, 0);
+		if (r <= 0)
+			break;
+		r = mark_listed(buf, r, first);
+	}
+	sys_close((int)dir);
+	return r;
+}
+
 CFE_CHILD_CODE long cfe_cloexec_from(uint32_t first)
 {
 	uint64_t limit[2] = {0, 0}; /* the kernel's rlimit64: cur, max */
@@ -37,6 +115,11 @@ CFE_CHILD_CODE long cfe_cloexec_from(uint32_t first)
 	 * from a container's seccomp profile that predates it. */
 	if (r != -ENOSYS && r != -EINVAL && r != -EPERM)
 		return r;
+	r = cfe_cloexec_listed(first);
+	if (r != 1)
+		return r;
+	/* Without /proc, the fds that can be open: those below the soft
+	 * limit, but for one opened before the limit was lowered. */
 	r = CFE_SYS(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, limit, 0, 0);
 	if (r < 0)
 		return r;

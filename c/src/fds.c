@@ -139,8 +139,13 @@ int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket,
 	}
 	if (err == 0)
 		err = park_files(f, c);
-	if (err == 0 && c->parent_death_signal != 0)
+	/* Refused (a container's seccomp profile answers pidfd_open with
+	 * EPERM): the option cannot be honoured, and says so. */
+	if (err == 0 && c->parent_death_signal != 0) {
 		err = open_parent_pidfd(&f->parent_pidfd);
+		if (err != 0)
+			where = CFE_LOC_PARENT_DEATH_SIGNAL;
+	}
 	/* The caller's fds were open: a copy that fails is ours (EMFILE, no
 	 * fd left below RLIMIT_NOFILE), unless another thread closed one
 	 * meanwhile, which the child's dup3 would have met. */

@@ -114,7 +114,8 @@ struct cfe_fds {
  * fd, the child's step that would have failed with it (CFE_LOC_DUP3, or
  * CFE_LOC_EXECVE for an exec_fd that is not copied); else CFE_LOC_NONE,
  * with EMFILE when no fd is left for a copy below RLIMIT_NOFILE (except
- * EBADF, an fd closed meanwhile: CFE_LOC_DUP3). */
+ * EBADF, an fd closed meanwhile: CFE_LOC_DUP3); CFE_LOC_PARENT_DEATH_SIGNAL
+ * when the pidfd of the starting thread cannot be opened. */
 CFE_HIDDEN int cfe_fds_open(struct cfe_fds *f, const struct cfe_config *c, int with_socket,
 			    uint32_t *location);
 
@@ -254,9 +255,16 @@ CFE_HIDDEN int cfe_child_main(void *plan);
 /* ---- close-on-exec for every other fd (cloexec.c), run in the child ---- */
 
 /* Mark every fd from first up close-on-exec: close_range where the kernel
- * has CLOSE_RANGE_CLOEXEC, else cfe_cloexec_each up to the soft
- * RLIMIT_NOFILE.  Returns 0 or -errno. */
+ * has CLOSE_RANGE_CLOEXEC, else each fd /proc/self/fd lists
+ * (cfe_cloexec_listed), else, without a procfs there, cfe_cloexec_each up
+ * to the soft RLIMIT_NOFILE.  Returns 0 or -errno. */
 CFE_HIDDEN long cfe_cloexec_from(uint32_t first);
+
+/* Mark each fd from first up that /proc/self/fd lists close-on-exec,
+ * reading the directory with raw getdents64 into a buffer on the stack.
+ * Returns 0, -errno, or 1 when there is no procfs at /proc (the caller
+ * then falls back to cfe_cloexec_each). */
+CFE_HIDDEN long cfe_cloexec_listed(uint32_t first);
 
 /* The fallback: fcntl(F_SETFD, FD_CLOEXEC) on each fd in [first, end);
  * fds that are not open are skipped.  Returns 0 or -errno. */

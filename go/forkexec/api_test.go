@@ -126,7 +126,7 @@ func TestFailedStartReturnsChildErrorValue(t *testing.T) {
 }
 
 func TestABIVersion(t *testing.T) {
-	if v := bindings.ABIVersion(); v != 1 {
-		t.Fatalf("ABIVersion() = %d, want 1", v)
+	if v := bindings.ABIVersion(); v != 2 {
+		t.Fatalf("ABIVersion() = %d, want 2", v)
 	}
 }
