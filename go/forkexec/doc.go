@@ -182,9 +182,15 @@
 // StartWith(r, Options{...}) starts r with options the reference lacks,
 // Runner's fields staying exactly the reference's: a pidfd of the child
 // (PidFD), a parent-death signal (ParentDeathSignal, safe against Go's
-// threads coming and going: such starts run on one OS thread locked for
-// the life of the process) and no fd but Files reaching the program
-// (CloseOtherFds).  It returns a Child, whose Process method gives an
+// threads coming and going: such starts run on keeper threads locked for
+// the life of the process, as many as the most such starts ever at once)
+// and no fd but Files reaching the program (CloseOtherFds).
+//
+// Beware: with ParentDeathSignal the child is cloned from a keeper's
+// thread, not the caller's, and inherits none of the per-thread state the
+// caller's locked thread may have (a network namespace it unshared, a
+// seccomp filter, a signal mask): it gets the process's ordinary state.
+// See Options.ParentDeathSignal.  It returns a Child, whose Process method gives an
 // *os.Process.  Where the C core does not run, PidFD works through the
 // reference and the other two are refused with ErrOptionUnsupported.
 package forkexec

@@ -21,22 +21,50 @@ type Options struct {
 	// the OS *thread* that started the child exits, and Go's threads come
 	// and go (a goroutine that exits while locked to its thread takes the
 	// thread with it), so StartWith makes every start that asks for it on
-	// one thread of its own, locked for the life of the process: the
-	// signal comes when the process ends, never when some thread does.
+	// a keeper: a goroutine locked to an OS thread of its own for the
+	// life of the process, so that the signal comes when the process
+	// ends, never when some thread does.  A start takes an idle keeper,
+	// or makes a new one when all are busy; keepers never end, so a
+	// process has as many keeper threads as the most such starts that
+	// ever ran at once (SyncFuncs included).
+	//
+	// The clone therefore runs on the keeper's thread, NOT the caller's,
+	// and the child inherits that thread's per-thread state, not the
+	// caller's: a caller that locked its goroutine and changed its
+	// thread's namespaces (unshare or setns of the network, UTS, IPC or
+	// mount namespace), credentials (a raw setuid on one thread), seccomp
+	// filter, signal mask, scheduling or CPU affinity gets a child with
+	// the process's ordinary state (its host network namespace, say)
+	// when it asks for ParentDeathSignal, and one with its thread's
+	// state without (TestParentDeathSignalThreadState).  Give such state
+	// to the child with Runner's own fields (CloneFlags, Credential,
+	// Seccomp, SyncFunc) instead.
+	//
 	// SyncFunc then runs on another goroutine, whose panic or
 	// runtime.Goexit StartWith passes on to its caller as Start would (the
-	// child killed and reaped first); it must not itself call StartWith
-	// with a ParentDeathSignal (the thread is busy with its caller).  With
-	// Ptrace it is refused: the tracer would be that thread.  The init of
-	// a new pid namespace (CLONE_NEWPID) ignores every signal it has no
-	// handler for but SIGKILL.  The kernel clears the signal when the
-	// program is set-user-ID, set-group-ID or has file capabilities.
+	// child killed and reaped first); it may itself call StartWith, with
+	// the option too (another keeper makes that start).  With Ptrace it is
+	// refused: the tracer would be the keeper's thread.
+	//
+	// The child gives the signal its default action and unblocks it
+	// before the program runs, so a caller that ignores it (a nohup'd
+	// SIGHUP) or blocks it still has it delivered; every other signal's
+	// disposition and mask are as with Start.  A failure of the option
+	// itself (pidfd_open of the keeper's thread refused, as by a
+	// container's seccomp profile; the child's prctl) is an error naming
+	// ParentDeathSignal that wraps a ChildError at location 36 and its
+	// errno.  The init of a new pid namespace (CLONE_NEWPID) ignores
+	// every signal it has no handler for but SIGKILL.  The kernel clears
+	// the signal when the program is set-user-ID, set-group-ID or has
+	// file capabilities.
 	ParentDeathSignal syscall.Signal
 
 	// CloseOtherFds keeps every fd but those of Files from the program,
 	// inheritable or not: the child marks every fd from len(Files) up
-	// close-on-exec right after placing Files (close_range, Linux 5.11,
-	// or one fcntl per fd below its RLIMIT_NOFILE on older kernels).  An
+	// close-on-exec right after placing Files (close_range, Linux 5.11;
+	// where that is refused, each fd /proc/self/fd lists; only without a
+	// procfs at /proc, one fcntl per fd below its soft RLIMIT_NOFILE,
+	// which misses any fd above it).  An
 	// ExecFile that is not in Files can then run an ELF program but not a
 	// script.
 	CloseOtherFds bool

@@ -13,10 +13,13 @@ import (
 
 // StartWith starts the process r describes, as Start does, with the
 // options o, and returns its pid and, when asked, its pidfd.  It returns
-// the same errors as Start, and one wrapping syscall.EINVAL that names the
+// the same errors as Start, one wrapping syscall.EINVAL that names the
 // option for a bad one (a ParentDeathSignal outside 1..64, or with
-// Ptrace).  On failure the child has been killed and reaped and no fd is
-// left open.
+// Ptrace), and, for a failure of the parent-death signal itself, an error
+// that names ParentDeathSignal and wraps the ChildError (location 36,
+// whose String() is "unknown" as the reference says of numbers it does
+// not know) and its errno, for errors.As and errors.Is.  On failure the
+// child has been killed and reaped and no fd is left open.
 func StartWith(r *Runner, o Options) (Child, error) {
 	if o.ParentDeathSignal != 0 && r.Ptrace {
 		return Child{PidFD: -1}, fmt.Errorf("forkexec: ParentDeathSignal with Ptrace: "+
@@ -31,37 +34,82 @@ func StartWith(r *Runner, o Options) (Child, error) {
 func startWith(r *Runner, o Options) (Child, error) {
 	pid, pidfd, failure, err := bindings.StartOptions((*bindings.Params)(r), bindings.Options(o))
 	if err = startError(failure, err); err != nil {
+		if ce, ok := err.(ChildError); ok && ce.Location == locParentDeathSignal {
+			err = optionError{option: "ParentDeathSignal", err: ce}
+		}
 		return Child{PidFD: -1}, err
 	}
 	return Child{Pid: pid, PidFD: pidfd}, nil
 }
 
-// keeper is the goroutine that makes every start with a parent-death
-// signal, locked to its OS thread for the life of the process so that the
-// thread, the children's parent for the kernel, never exits.
-var keeper struct {
-	once sync.Once
-	jobs chan func()
+// locParentDeathSignal is the C library's location of a failure of the
+// parent-death signal: the pidfd of the starting thread refused (a
+// container's seccomp profile), the child's prctl, or a starting thread
+// found gone.
+const locParentDeathSignal ErrorLocation = 36
+
+// optionError is a ChildError of a step that only an option adds, named
+// after the option.
+type optionError struct {
+	option string
+	err    ChildError
 }
 
-// onKeeper runs job on the keeper's thread and waits for it; job must
+func (e optionError) Error() string {
+	return "forkexec: " + e.option + ": " + e.err.Err.Error()
+}
+
+// Unwrap gives errors.As the ChildError and errors.Is its errno.
+func (e optionError) Unwrap() []error {
+	return []error{e.err, e.err.Err}
+}
+
+// keepers are the goroutines that make the starts with a parent-death
+// signal, each locked to its OS thread for the life of the process so
+// that the thread, its children's parent for the kernel, never exits.  A
+// start takes an idle one, or makes one when all are busy (their
+// SyncFuncs still running, say), and gives it back when done: there are
+// as many as the most such starts that ever ran at once.
+var keepers struct {
+	mu   sync.Mutex
+	idle []chan func()
+}
+
+// newKeeper starts a keeper goroutine and returns the channel it takes
+// its jobs from.
+func newKeeper() chan func() {
+	jobs := make(chan func())
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread must not end
+		for job := range jobs {
+			job()
+		}
+	}()
+	return jobs
+}
+
+// onKeeper runs job on an idle keeper's thread and waits for it; job must
 // return normally.
 func onKeeper(job func()) {
-	keeper.once.Do(func() {
-		keeper.jobs = make(chan func())
-		go func() {
-			runtime.LockOSThread() // never unlocked: the thread must not end
-			for job := range keeper.jobs {
-				job()
-			}
-		}()
-	})
+	keepers.mu.Lock()
+	var jobs chan func()
+	if n := len(keepers.idle); n > 0 {
+		jobs = keepers.idle[n-1]
+		keepers.idle = keepers.idle[:n-1]
+	}
+	keepers.mu.Unlock()
+	if jobs == nil {
+		jobs = newKeeper()
+	}
 	done := make(chan struct{})
-	keeper.jobs <- func() {
+	jobs <- func() {
 		defer close(done)
 		job()
 	}
 	<-done
+	keepers.mu.Lock()
+	keepers.idle = append(keepers.idle, jobs)
+	keepers.mu.Unlock()
 }
 
 func startOnKeeper(r *Runner, o Options) (Child, error) {

@@ -3,15 +3,19 @@
 package forkexec_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cforkexec/cforkexec/bindings"
 	"github.com/cforkexec/cforkexec/go/forkexec"
@@ -419,4 +423,198 @@ func TestParentDeathSignalSyncFuncPanicAndGoexit(t *testing.T) {
 		t.Fatalf("after them: StartWith %v, SyncFunc saw pid %d of %d", err, seen, child.Pid)
 	}
 	killAndReap(t, child.Pid)
+}
+
+// Where pidfd_open is refused (a container's seccomp profile), the error
+// names ParentDeathSignal and wraps a ChildError at location 36 and the
+// errno.  In a starter process, all of whose threads get the filter.
+func TestParentDeathSignalPidfdOpenRefused(t *testing.T) {
+	requireRoot(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), pidfdRefusedEnv+"=1", "CFE_TEST_PROBE="+probePath)
+	out, err := cmd.CombinedOutput()
+	if cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == 77 {
+		t.Skipf("cannot load a seccomp filter: %s", out)
+	}
+	if err != nil {
+		t.Fatalf("starter: %v: %s", err, out)
+	}
+	t.Logf("%s", out)
+}
+
+// guard waits for done, failing the test should it never come: a guard
+// against a deadlock, not a timing.
+func guard(t *testing.T, done <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("%s: not done within 2 minutes (deadlocked?)", what)
+	}
+}
+
+// A SyncFunc may itself start with a ParentDeathSignal: another keeper
+// makes that start while the first one's waits for the SyncFunc.
+func TestParentDeathSignalNestedStart(t *testing.T) {
+	requireRoot(t)
+	o := forkexec.Options{ParentDeathSignal: syscall.SIGKILL}
+	var inner forkexec.Child
+	var innerErr error
+	r := sleeperRunner()
+	r.SyncFunc = func(int) error {
+		inner, innerErr = forkexec.StartWith(sleeperRunner(), o)
+		return nil
+	}
+	done := make(chan struct{})
+	var outer forkexec.Child
+	var err error
+	go func() {
+		defer close(done)
+		outer, err = forkexec.StartWith(r, o)
+	}()
+	guard(t, done, "StartWith from a SyncFunc")
+	if err != nil || innerErr != nil {
+		t.Fatalf("outer start: %v, inner start: %v", err, innerErr)
+	}
+	killAndReap(t, inner.Pid)
+	killAndReap(t, outer.Pid)
+	requireNoChildren(t)
+}
+
+// Eight starts at once whose SyncFuncs wait for one another (a barrier
+// all eight must reach): each start needs a keeper of its own, or they
+// deadlock.
+func TestParentDeathSignalConcurrentStarts(t *testing.T) {
+	requireRoot(t)
+	const n = 8
+	var barrier sync.WaitGroup
+	barrier.Add(n)
+	var wg sync.WaitGroup
+	pids := make([]int, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := sleeperRunner()
+			r.SyncFunc = func(int) error {
+				barrier.Done()
+				barrier.Wait()
+				return nil
+			}
+			child, err := forkexec.StartWith(r, forkexec.Options{ParentDeathSignal: syscall.SIGKILL})
+			pids[i], errs[i] = child.Pid, err
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	guard(t, done, "eight concurrent starts")
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("start %d: %v", i, errs[i])
+			continue
+		}
+		killAndReap(t, pids[i])
+	}
+	requireNoChildren(t)
+}
+
+// netNS is the inode of the network namespace of path (a /proc ns link).
+func netNS(path string) (uint64, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return 0, err
+	}
+	return st.Ino, nil
+}
+
+// probeNetNS starts the probe with o and returns the inode of its network
+// namespace, from its report; no testing.T: it runs off the test's
+// goroutine.
+func probeNetNS(o forkexec.Options) (uint64, error) {
+	rd, wr, err := os.Pipe()
+	if err != nil {
+		return 0, err
+	}
+	defer rd.Close()
+	r := &forkexec.Runner{Args: []string{probePath, "--out-fd", "1"}, Files: []uintptr{0, wr.Fd(), 2}}
+	child, err := forkexec.StartWith(r, o)
+	wr.Close()
+	if err != nil {
+		return 0, err
+	}
+	out, _ := io.ReadAll(rd)
+	var ws syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(child.Pid, &ws, 0, nil)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	var rep struct {
+		NS map[string]uint64 `json:"ns"`
+	}
+	if err := json.Unmarshal(out, &rep); err != nil || rep.NS["net"] == 0 {
+		return 0, fmt.Errorf("probe report %q: %v", out, err)
+	}
+	return rep.NS["net"], nil
+}
+
+// Pins what Options.ParentDeathSignal documents: the child is cloned from
+// a keeper's thread and inherits its state, not the caller's.  A caller
+// whose locked thread unshared its network namespace gets a child there
+// without the option, and in the process's (host) namespace with it.
+func TestParentDeathSignalThreadState(t *testing.T) {
+	requireRoot(t)
+	type result struct {
+		host, thread, without, with uint64
+		err                         error
+		main                        bool
+	}
+	ch := make(chan result)
+	run := func() {
+		runtime.LockOSThread()
+		if unix.Gettid() == os.Getpid() {
+			// The main thread is parked, not ended, by a goroutine that
+			// exits locked: its namespace must stay the process's.
+			runtime.UnlockOSThread()
+			ch <- result{main: true}
+			return
+		}
+		// Never unlocked: the thread, its namespace changed, ends with us.
+		var res result
+		if res.host, res.err = netNS("/proc/thread-self/ns/net"); res.err != nil {
+			ch <- res
+			return
+		}
+		if res.err = unix.Unshare(unix.CLONE_NEWNET); res.err != nil {
+			ch <- res
+			return
+		}
+		if res.thread, res.err = netNS("/proc/thread-self/ns/net"); res.err == nil {
+			if res.without, res.err = probeNetNS(forkexec.Options{}); res.err == nil {
+				res.with, res.err = probeNetNS(forkexec.Options{ParentDeathSignal: syscall.SIGKILL})
+			}
+		}
+		ch <- res
+	}
+	go run()
+	res := <-ch
+	for res.main {
+		go run()
+		res = <-ch
+	}
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if res.thread == res.host {
+		t.Fatalf("unshare(CLONE_NEWNET) left the thread in namespace %d", res.host)
+	}
+	if res.without != res.thread {
+		t.Errorf("without ParentDeathSignal: child in net namespace %d, want the caller thread's %d", res.without, res.thread)
+	}
+	if res.with != res.host {
+		t.Errorf("with ParentDeathSignal: child in net namespace %d, want the keeper's (the host's) %d", res.with, res.host)
+	}
+	requireNoChildren(t)
 }

@@ -31,6 +31,10 @@ func TestMain(m *testing.M) {
 		probePath = os.Getenv("CFE_TEST_PROBE")
 		os.Exit(deathStarter(sig))
 	}
+	if os.Getenv(pidfdRefusedEnv) != "" {
+		probePath = os.Getenv("CFE_TEST_PROBE")
+		os.Exit(pidfdRefusedStarter())
+	}
 	os.Exit(runTests(m))
 }
 
