@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,8 +21,15 @@ import (
 // prints its pid and waits to be killed.
 const deathStarterEnv = "CFE_TEST_DEATH_STARTER"
 
+// deathStarterIgnoreEnv makes that starter ignore the signal first
+// (SIG_IGN, as nohup does with SIGHUP).
+const deathStarterIgnoreEnv = "CFE_TEST_DEATH_STARTER_IGNORE"
+
 func deathStarter(sig string) int {
 	n, _ := strconv.Atoi(sig)
+	if os.Getenv(deathStarterIgnoreEnv) != "" {
+		signal.Ignore(syscall.Signal(n))
+	}
 	child, err := forkexec.StartWith(&forkexec.Runner{Args: []string{probePath, "--sleep", "600000"}, Files: []uintptr{0, 1, 2}}, forkexec.Options{ParentDeathSignal: syscall.Signal(n)})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starter:", err)

@@ -343,8 +343,9 @@ func TestParentDeathSignalSurvivesCallerThread(t *testing.T) {
 	}
 }
 
-// A starter process is killed: its child dies with the signal, or without
-// the option lives on (ours, as a subreaper, to end).
+// A starter process is killed: its child dies with the signal (also where
+// the starter ignored it), or without the option lives on (ours, as a
+// subreaper, to end).
 func TestParentDeathSignalStarterKilled(t *testing.T) {
 	requireRoot(t)
 	runtime.LockOSThread()
@@ -353,9 +354,17 @@ func TestParentDeathSignalStarterKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
-	for _, sig := range []syscall.Signal{syscall.SIGUSR1, 0} {
+	for _, c := range []struct {
+		sig    syscall.Signal
+		ignore bool
+	}{{syscall.SIGUSR1, false}, {0, false}, {syscall.SIGHUP, true}} {
+		sig := c.sig
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), deathStarterEnv+"="+strconv.Itoa(int(sig)), "CFE_TEST_PROBE="+probePath)
+		if c.ignore {
+			// A nohup'd starter: the program gets the signal all the same.
+			cmd.Env = append(cmd.Env, deathStarterIgnoreEnv+"=1")
+		}
 		cmd.Stderr = os.Stderr
 		out, err := cmd.StdoutPipe()
 		if err != nil {
