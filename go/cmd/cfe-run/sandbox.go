@@ -289,13 +289,53 @@ func clearNonblock(f *os.File) error {
 // hostDirs are bound read-only into the new root where they exist.
 var hostDirs = []string{"/usr", "/lib", "/lib64", "/bin", "/etc/alternatives"}
 
-// roBind is a read-only bind's flags.  Not MS_REC: a mount the host has
-// below the source (a tmpfs on /usr/local/games, say) is not carried
-// along, since only the bind itself is remounted read-only and a nested
-// mount would keep its own, perhaps writable, flags; the program sees the
-// directory underneath instead.  The library remounts a read-only bind
-// with these flags (and the ones the kernel locks).
-const roBind = unix.MS_BIND | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV
+// roBind is a read-only bind's flags: recursive, since in the run's user
+// namespace the kernel refuses (EINVAL) a non-recursive bind of a mount
+// that has mounts below it (they are locked to it, so that what they
+// cover stays hidden).  The library remounts the bind itself read-only
+// with these flags (and the ones the kernel locks); the mounts below it
+// keep their own flags, so buildMounts remounts each of them too
+// (nestedRemounts).
+const roBind = unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV
+
+// lockedOptions are the per-mount options the kernel keeps locked on a
+// mount seen from a user namespace: a remount must repeat them.
+var lockedOptions = map[string]uintptr{"nosuid": unix.MS_NOSUID, "nodev": unix.MS_NODEV,
+	"noexec": unix.MS_NOEXEC, "noatime": unix.MS_NOATIME, "nodiratime": unix.MS_NODIRATIME,
+	"relatime": unix.MS_RELATIME}
+
+// nestedRemounts are read-only remounts of every mount below dir (a
+// tmpfs on /usr/local/games, say), as this process sees them now, which
+// the child's mount namespace copies: each keeps its locked options and
+// gains MS_RDONLY, MS_NOSUID and MS_NODEV.  Targets are relative.
+func nestedRemounts(dir string) ([]mount.Mount, error) {
+	mi, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, err
+	}
+	var ms []mount.Mount
+	for _, line := range strings.Split(string(mi), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 {
+			continue
+		}
+		point := unescapeMountinfo(f[4])
+		rel, ok := strings.CutPrefix(point, real+"/")
+		if !ok || real == "/" {
+			continue
+		}
+		flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV)
+		for _, opt := range strings.Split(f[5], ",") {
+			flags |= lockedOptions[opt]
+		}
+		ms = append(ms, mount.Mount{Target: filepath.Join(strings.TrimPrefix(dir, "/"), rel), Flags: flags})
+	}
+	return ms, nil
+}
 
 // workInodes bounds the number of files and directories in /w and /tmp.
 const workInodes = 4096
@@ -313,6 +353,13 @@ func buildMounts(d *runDir, tmpBytes, workBytes uint64) ([]mount.SyscallParams, 
 			continue
 		}
 		ms = append(ms, mount.Mount{Source: dir, Target: target, Flags: roBind})
+		if dir != d.prog {
+			nested, err := nestedRemounts(dir)
+			if err != nil {
+				return nil, err
+			}
+			ms = append(ms, nested...)
+		}
 	}
 	tmpfs := func(target string, size uint64, opts string) mount.Mount {
 		return mount.Mount{Source: "tmpfs", Target: strings.TrimPrefix(target, "/"), FsType: "tmpfs",
