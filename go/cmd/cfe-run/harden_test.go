@@ -49,6 +49,17 @@ func wantRunnerError(t *testing.T, res result, step, text string) {
 	}
 }
 
+// needCore skips a test of what only the C core does: without it
+// (CGO_ENABLED=0) runs start without a parent-death signal, the judge
+// policy is the reference builder's, and the reference's start fails
+// (ENOENT, a runner_error) on the remount of a nested mount.
+func needCore(t *testing.T) {
+	t.Helper()
+	if !withCore {
+		t.Skip("skip: this build starts runs through the reference's fallback, not the C core")
+	}
+}
+
 // privateMounts is a wrapper that runs cfe-run in a private mount
 // namespace of its own after the shell commands setup (nothing is
 // mounted on the host), or skips the test where that is refused.
@@ -66,6 +77,7 @@ func privateMounts(t *testing.T, setup string) []string {
 // Finding 1: SIGKILL of cfe-run kills the program (its parent-death
 // signal), and the run directory it leaves is swept by the next run.
 func TestRunDiesWithCfeRun(t *testing.T) {
+	needCore(t)
 	prog := judgedProgram(t)
 	tmp := newRunTmp(t)
 	out := filepath.Join(t.TempDir(), "out")
@@ -140,6 +152,7 @@ func alive(pid int) bool {
 // Finding 2: a mount nested under a bound host directory is not carried
 // into the sandbox writable; the binds are nosuid and nodev.
 func TestRunNestedMountReadOnly(t *testing.T) {
+	needCore(t)
 	prog := judgedProgram(t)
 	if fi, err := os.Stat("/usr/local"); err != nil || !fi.IsDir() {
 		t.Skip("skip: no /usr/local to mount on")
@@ -240,6 +253,7 @@ func TestRunMemoryStatus(t *testing.T) {
 // Finding 5, documented: the program is its pid namespace's init, so an
 // abort() shows up as SIGSEGV.
 func TestRunAbortIsSIGSEGV(t *testing.T) {
+	needCore(t)
 	res, _ := runOut(t, runSpec{}, "--", judgedProgram(t), "abort")
 	wantStatus(t, res, statusRuntimeError)
 	if res.Signal == nil || *res.Signal != int(syscall.SIGSEGV) {
