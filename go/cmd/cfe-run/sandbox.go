@@ -178,16 +178,6 @@ func searchableBy(dir string, uid, gid uint32) error {
 // or the like.
 var errNotRegular = fmt.Errorf("not a regular file: %w", syscall.EACCES)
 
-// stagedName is the name PROGRAM or a --file file has under /prog: its
-// base name ("program" for a path without one).
-func stagedName(path string) string {
-	name := filepath.Base(path)
-	if name == "." || name == ".." || name == "/" {
-		name = "program"
-	}
-	return name
-}
-
 // stageProgram copies PROGRAM into d.prog and returns the path the
 // program runs as inside.  A name without "/" is looked up in the host's
 // PATH, and is an error when it is not there; a name with "/" is a path.

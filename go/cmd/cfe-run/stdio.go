@@ -129,7 +129,7 @@ func sameFile(fi os.FileInfo, f *os.File) bool {
 // isDevNull says whether fi is the null device (char 1:3).
 func isDevNull(fi os.FileInfo) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && fi.Mode()&os.ModeCharDevice != 0 && unix.Major(st.Rdev) == 1 && unix.Minor(st.Rdev) == 3
+	return ok && fi.Mode()&os.ModeCharDevice != 0 && unix.Major(uint64(st.Rdev)) == 1 && unix.Minor(uint64(st.Rdev)) == 3
 }
 
 func (s *stdio) close() {
