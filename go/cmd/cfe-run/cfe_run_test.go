@@ -89,8 +89,24 @@ type cmdResult struct {
 // directory nor a cgroup behind.
 func cfeRun(t *testing.T, extra []*os.File, args ...string) cmdResult {
 	t.Helper()
-	// The run's directory must be reachable by the run's unprivileged uid:
-	// not under t.TempDir(), whose parent only root may search.
+	return cfeRunSpec(t, runSpec{extra: extra}, args...)
+}
+
+// runSpec is how cfeRunSpec runs cfe-run: with extra inherited files, in
+// the given TMPDIR ("": a new one), under a wrapper command (wrap, then
+// cfe-run and its arguments), with stdout to a file (stdout, else a pipe).
+type runSpec struct {
+	extra  []*os.File
+	tmp    string
+	wrap   []string
+	stdout *os.File
+}
+
+// newRunTmp is a TMPDIR for runs, removed after the test: not under
+// t.TempDir(), whose parent only root may search, since the run's
+// directory must be reachable by the run's unprivileged uid.
+func newRunTmp(t *testing.T) string {
+	t.Helper()
 	tmp, err := os.MkdirTemp("", "cfe-run-test-tmp-")
 	if err != nil {
 		t.Fatal(err)
@@ -99,12 +115,29 @@ func cfeRun(t *testing.T, extra []*os.File, args ...string) cmdResult {
 	if err := os.Chmod(tmp, 0o711); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], args...)
+	return tmp
+}
+
+func cfeRunSpec(t *testing.T, spec runSpec, args ...string) cmdResult {
+	t.Helper()
+	tmp := spec.tmp
+	if tmp == "" {
+		tmp = newRunTmp(t)
+	}
+	argv := append(append(append([]string{}, spec.wrap...), os.Args[0]), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), asCommand+"=1", "TMPDIR="+tmp, noRaceExitSleep)
-	cmd.ExtraFiles = extra
+	cmd.ExtraFiles = spec.extra
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	if spec.stdout != nil {
+		cmd.Stdout = spec.stdout
+	}
+	err := cmd.Run()
+	if spec.stdout != nil {
+		got, _ := os.ReadFile(spec.stdout.Name())
+		stdout.Write(got)
+	}
 	r := cmdResult{stdout: stdout.String(), stderr: stderr.String()}
 	var exit *exec.ExitError
 	switch {

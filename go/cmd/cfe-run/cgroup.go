@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // cgroup2Dir is the directory of this process's cgroup v2 cgroup, from
@@ -107,6 +109,60 @@ func findCgroupParent() (string, error) {
 		return "", fmt.Errorf("cgroup v2 %s is not writable: %w", dir, err)
 	}
 	return dir, nil
+}
+
+// chooseCgroup makes the run's cgroup.  With --cgroup DIR it goes under
+// DIR, which must be a cgroup v2 directory whose cgroup.subtree_control
+// already has the memory and pids controllers (the operator's delegation;
+// cfe-run does not turn them on there): anything else is an error, the
+// run does not silently fall back to rlimits.  Without --cgroup it goes
+// under cfe-run's own cgroup v2 cgroup where that works (findCgroupParent,
+// newRunCgroup); where not, cg is nil and why says why.
+func chooseCgroup(o *options) (cg *runCgroup, why string, err error) {
+	if o.cgroup == "" {
+		parent, err := findCgroupParent()
+		if err == nil {
+			cg, err = newRunCgroup(parent, o.memory, o.procs)
+		}
+		if err != nil {
+			return nil, err.Error() + " (--cgroup names a delegated cgroup to use instead)", nil
+		}
+		return cg, "", nil
+	}
+	if err := delegated(o.cgroup); err != nil {
+		return nil, "", fmt.Errorf("--cgroup %s: %w", o.cgroup, err)
+	}
+	if cg, err = makeRunCgroup(o.cgroup); err != nil {
+		return nil, "", fmt.Errorf("--cgroup %s: %w", o.cgroup, err)
+	}
+	if err := cg.setLimits(o.memory, o.procs); err != nil {
+		return nil, "", errors.Join(fmt.Errorf("--cgroup %s: %w", o.cgroup, err), cg.remove())
+	}
+	return cg, "", nil
+}
+
+// delegated checks that dir is a cgroup v2 directory whose children get
+// the memory and pids controllers.
+func delegated(dir string) error {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return err
+	}
+	if st.Type != unix.CGROUP2_SUPER_MAGIC {
+		return fmt.Errorf("not a cgroup v2 directory (file system type %#x): %w", st.Type, syscall.EINVAL)
+	}
+	on, err := os.ReadFile(filepath.Join(dir, "cgroup.subtree_control"))
+	if err != nil {
+		return err
+	}
+	for _, c := range cgroupControllers {
+		if !slices.Contains(strings.Fields(string(on)), c) {
+			return fmt.Errorf("the %s controller is not in its cgroup.subtree_control (%q): enable it there "+
+				"(echo +memory +pids > cgroup.subtree_control, from a cgroup holding no process): %w",
+				c, strings.TrimSpace(string(on)), syscall.EINVAL)
+		}
+	}
+	return nil
 }
 
 // enableControllers turns on the memory and pids controllers for the

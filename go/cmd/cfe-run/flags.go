@@ -22,6 +22,9 @@ type options struct {
 	stdin    string
 	stdout   string
 	stderr   string
+	workSize uint64   // bytes of the /w tmpfs
+	staged   []string // --file paths, staged at /prog next to PROGRAM
+	cgroup   string   // --cgroup: the operator's delegated cgroup v2 directory, "" for auto
 	program  string   // PROGRAM as given
 	args     []string // ARGS after PROGRAM
 }
@@ -34,6 +37,7 @@ const (
 	defaultProcs  = 64
 	defaultFiles  = 64
 	defaultID     = 65534
+	defaultWork   = 64 << 20
 	// wallWithoutCPU is the wall-clock limit when neither --time nor
 	// --wall-time bounds the run.
 	wallWithoutCPU = 10 * time.Second
@@ -67,6 +71,16 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.stdin, "stdin", "/dev/null", "")
 	fs.StringVar(&o.stdout, "stdout", "/dev/null", "")
 	fs.StringVar(&o.stderr, "stderr", "/dev/null", "")
+	o.workSize = defaultWork
+	fs.Var(sizeValue{n: &o.workSize}, "work-size", "")
+	fs.Func("file", "", func(s string) error {
+		if s == "" {
+			return errors.New("empty path")
+		}
+		o.staged = append(o.staged, s)
+		return nil
+	})
+	fs.StringVar(&o.cgroup, "cgroup", "", "")
 	bad := func(format string, a ...any) (*options, error) {
 		fmt.Fprintf(stderr, "cfe-run: "+format+"\n", a...)
 		fmt.Fprintln(stderr, "usage: cfe-run [flags] -- PROGRAM [ARGS...]   (cfe-run --help for more)")
@@ -104,6 +118,17 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 		if path == "" {
 			return bad("%s: empty path", name)
 		}
+	}
+	if o.workSize == 0 {
+		return bad("--work-size must not be 0 (a tmpfs without a size would be half the host's memory)")
+	}
+	staged := map[string]string{stagedName(o.program): "PROGRAM " + o.program}
+	for _, f := range o.staged {
+		name := stagedName(f)
+		if other, ok := staged[name]; ok {
+			return bad("--file %s: %s and it would both be /prog/%s", f, other, name)
+		}
+		staged[name] = "--file " + f
 	}
 	if !wallSet {
 		o.wall = defaultWall(o.cpu)

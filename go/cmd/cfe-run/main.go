@@ -26,7 +26,6 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	closeInheritedFds()
 	res, cleanup := run(o)
 	line, err := json.Marshal(res)
 	if err == nil {

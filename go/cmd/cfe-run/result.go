@@ -51,6 +51,7 @@ type limits struct {
 	OutputBytes limit  `json:"output_bytes"`
 	Procs       limit  `json:"procs"`
 	Files       limit  `json:"files"`
+	WorkBytes   limit  `json:"work_bytes"`
 	Seccomp     string `json:"seccomp"`
 	Cgroup      string `json:"cgroup"`
 }

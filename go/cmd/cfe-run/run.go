@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -22,6 +23,14 @@ import (
 // run runs the program once and returns its result; cleanup reports what
 // could not be removed afterwards (the run's directory or cgroup).
 func run(o *options) (res result, cleanup error) {
+	// First: SIGINT, SIGTERM and SIGHUP are noted from here on instead of
+	// ending cfe-run, so that whatever setup has made is removed.  One
+	// that comes before the start stops the run there; after it, it kills
+	// the run (startAndWait).
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+
 	res.Limits = limits{
 		CPUTimeMs:   by(uint64(ms(o.cpu)), "rlimit_cpu"),
 		WallTimeMs:  by(uint64(ms(o.wall)), "timer"),
@@ -29,6 +38,7 @@ func run(o *options) (res result, cleanup error) {
 		Files:       by(o.files, "rlimit_nofile"),
 		MemoryBytes: by(o.memory, "rlimit_as"),
 		Procs:       by(o.procs, "rlimit_nproc"),
+		WorkBytes:   by(o.workSize, "tmpfs"),
 		Seccomp:     o.seccomp,
 	}
 	res.MemorySource, res.CPUSource = "rusage_maxrss", "rusage"
@@ -42,13 +52,18 @@ func run(o *options) (res result, cleanup error) {
 		return fail(stepError("workdir", err))
 	}
 	defer func() {
-		if err := os.RemoveAll(dir.dir); err != nil {
+		if err := dir.remove(); err != nil {
 			cleanup = errors.Join(cleanup, err)
 		}
 	}()
 	exe, err := stageProgram(o.program, dir)
 	if err != nil {
 		return fail(stepError("program", err))
+	}
+	for _, f := range o.staged {
+		if err := stageFile(f, dir); err != nil {
+			return fail(stepError("file", fmt.Errorf("%s: %w", f, err)))
+		}
 	}
 
 	stdio, err := openStdio(o)
@@ -66,13 +81,12 @@ func run(o *options) (res result, cleanup error) {
 		}
 	}
 
-	var cg *runCgroup
-	parent, err := findCgroupParent()
-	if err == nil {
-		cg, err = newRunCgroup(parent, o.memory, o.procs)
-	}
+	cg, why, err := chooseCgroup(o)
 	if err != nil {
-		res.Limits.Cgroup = "not used: " + err.Error()
+		return fail(stepError("cgroup", err))
+	}
+	if cg == nil {
+		res.Limits.Cgroup = "not used: " + why
 	} else {
 		defer func() {
 			if err := cg.remove(); err != nil {
@@ -84,22 +98,26 @@ func run(o *options) (res result, cleanup error) {
 		res.Limits.Procs = by(o.procs, "cgroup_v2")
 	}
 
+	// Under RLIMIT_AS a program whose static size alone is over the
+	// limit cannot even be loaded (memory.go).
+	static := staticSize(filepath.Join(dir.prog, filepath.Base(exe)))
+	if cg == nil && o.memory > 0 && static+stackAllowance > o.memory {
+		res.Status, res.MemoryBytes, res.MemorySource = statusMemoryLimit, static, "elf_static_size"
+		return res, cleanup
+	}
+
 	tmpBytes := o.output
 	if tmpBytes == 0 {
 		tmpBytes = defaultOutput
 	}
-	mounts, err := buildMounts(dir, tmpBytes)
+	mounts, err := buildMounts(dir, tmpBytes, o.workSize)
 	if err != nil {
 		return fail(stepError("mounts", err))
 	}
 	r := &forkexec.Runner{
-		Args:    append([]string{exe}, o.args...),
-		Env:     programEnv,
-		RLimits: buildRLimits(o, cg != nil),
-		// Only the three stdio fds reach the program.  Any other fd this
-		// process has was made close-on-exec at its start
-		// (closeInheritedFds); the library's "close every fd not in
-		// Files" option replaces that here once it lands.
+		Args:       append([]string{exe}, o.args...),
+		Env:        programEnv,
+		RLimits:    buildRLimits(o, cg != nil),
 		Files:      []uintptr{stdio.in.Fd(), stdio.out.Fd(), stdio.err.Fd()},
 		WorkDir:    workInside,
 		Seccomp:    filter,
@@ -121,8 +139,13 @@ func run(o *options) (res result, cleanup error) {
 		r.CgroupFd = cg.fd.Fd()
 	}
 
+	select {
+	case s := <-sigs:
+		return fail(interruptedError(s, "before the start"))
+	default:
+	}
 	res.StarterRSS = resetOwnPeak()
-	w := startAndWait(r, o.wall)
+	w := startAndWait(r, o.wall, sigs)
 	runtime.KeepAlive(stdio)
 	if w.err != nil {
 		var ce forkexec.ChildError
@@ -137,6 +160,8 @@ func run(o *options) (res result, cleanup error) {
 		wallKilled:  w.wallKilled,
 		cpu:         time.Duration(w.rusage.Utime.Nano() + w.rusage.Stime.Nano()),
 		peak:        uint64(w.rusage.Maxrss) * 1024,
+		starterRSS:  res.StarterRSS,
+		staticSize:  static,
 		cpuLimit:    o.cpu,
 		memoryLimit: o.memory,
 		memCgroup:   cg != nil,
@@ -163,59 +188,14 @@ func run(o *options) (res result, cleanup error) {
 	res.Status = deriveStatus(out)
 	res.CPUTimeMs, res.MemoryBytes, res.WallTimeMs = ms(out.cpu), out.peak, ms(w.wall)
 	if w.interrupted != nil {
-		res.Status, res.Error = statusRunnerError, &runError{Step: "interrupted",
-			Message: fmt.Sprintf("cfe-run got %v and killed the run", w.interrupted)}
+		res.Status, res.Error = statusRunnerError, interruptedError(w.interrupted, "and killed the run")
 	}
 	return res, cleanup
 }
 
-// stdio is the program's standard input, output and error.
-type stdio struct{ in, out, err *os.File }
-
-// stdioError is a stdio file that could not be opened.
-type stdioError struct {
-	step string
-	err  error
-}
-
-func (e *stdioError) Error() string { return e.step + ": " + e.err.Error() }
-
-// openStdio opens --stdin for reading and creates or truncates --stdout
-// and --stderr (one open file when they name the same path).
-func openStdio(o *options) (*stdio, error) {
-	s := &stdio{}
-	var err error
-	if s.in, err = os.Open(o.stdin); err != nil {
-		return nil, &stdioError{"stdin", err}
-	}
-	create := func(path string) (*os.File, error) {
-		return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	}
-	if s.out, err = create(o.stdout); err != nil {
-		s.close()
-		return nil, &stdioError{"stdout", err}
-	}
-	if o.stderr == o.stdout {
-		s.err = s.out
-	} else if s.err, err = create(o.stderr); err != nil {
-		s.close()
-		return nil, &stdioError{"stderr", err}
-	}
-	return s, nil
-}
-
-func (s *stdio) close() {
-	for _, f := range []*os.File{s.in, s.out, s.err} {
-		if f != nil {
-			f.Close() // a second Close of a shared out/err only returns an error
-		}
-	}
-}
-
-// full says whether f is a regular file of at least n bytes.
-func (s *stdio) full(f *os.File, n uint64) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode().IsRegular() && uint64(fi.Size()) >= n
+// interruptedError is the runner_error of a run cfe-run was told to stop.
+func interruptedError(s os.Signal, what string) *runError {
+	return &runError{Step: "interrupted", Message: fmt.Sprintf("cfe-run got %v %s", s, what)}
 }
 
 // resetOwnPeak makes this process's peak resident set its current one
@@ -251,17 +231,13 @@ type waited struct {
 }
 
 // startAndWait starts r, kills it at the wall-clock limit (0: none) or
-// when cfe-run is told to stop, and reaps it.  The kill happens only
+// when a signal comes on sigs, and reaps it.  The kill happens only
 // while the child is known not to be reaped (waitid with WNOWAIT first),
 // so it can never hit a recycled pid.  The child is its pid namespace's
 // init: its death ends every other process of the run.
-func startAndWait(r *forkexec.Runner, wall time.Duration) (w waited) {
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-
+func startAndWait(r *forkexec.Runner, wall time.Duration, sigs <-chan os.Signal) (w waited) {
 	begin := time.Now()
-	pid, err := r.Start()
+	pid, err := start(r)
 	if err != nil {
 		w.err = err
 		return w
@@ -318,6 +294,24 @@ func startAndWait(r *forkexec.Runner, wall time.Duration) (w waited) {
 		w.wallKilled = false
 	}
 	return w
+}
+
+// start starts r so that the program dies with cfe-run, whatever kills
+// cfe-run (SIGKILL included), and gets no fd but its three stdio ones.
+// The parent-death signal is SIGKILL because the program is the init of
+// its pid namespace, which ignores every other signal it has no handler
+// for; its death ends every process of the run.  Builds without the C
+// library (no cgo) refuse both options: there the run starts without a
+// parent-death signal, and the fds cfe-run inherited are made
+// close-on-exec first (closeInheritedFds) so that none reaches the
+// program; its own are all close-on-exec already (Go opens them so).
+func start(r *forkexec.Runner) (int, error) {
+	child, err := forkexec.StartWith(r, forkexec.Options{ParentDeathSignal: syscall.SIGKILL, CloseOtherFds: true})
+	if errors.Is(err, forkexec.ErrOptionUnsupported) {
+		closeInheritedFds()
+		return r.Start()
+	}
+	return child.Pid, err
 }
 
 // closeInheritedFds makes every fd above 2 that this process inherited

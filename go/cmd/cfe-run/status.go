@@ -24,6 +24,8 @@ type outcome struct {
 	signal     syscall.Signal // 0: it exited
 	cpu        time.Duration
 	peak       uint64 // bytes
+	starterRSS uint64 // starter_rss_bytes: cfe-run's part of a rusage peak
+	staticSize uint64 // PROGRAM's ELF static size (memory.go), 0: unknown
 	wallKilled bool   // cfe-run's wall-clock timer killed it
 	oomKilled  bool   // the run's cgroup counted an OOM kill
 	outputFull bool   // --stdout or --stderr is a regular file of --output bytes or more:
@@ -58,17 +60,4 @@ func deriveStatus(o outcome) string {
 		return statusRuntimeError
 	}
 	return statusOK
-}
-
-// overMemory is the peak at which a failed run counts as out of memory.
-// Under cgroup v2 the peak is the cgroup's, which the kernel holds at
-// memory.max.  Under RLIMIT_AS an allocation past the limit fails
-// (malloc returns NULL, new throws) and the program dies of that, with a
-// resident peak below the limit by what it had mapped but not touched:
-// three quarters of the limit is the line.
-func (o outcome) overMemory() bool {
-	if o.memCgroup {
-		return o.peak >= o.memoryLimit
-	}
-	return o.peak >= o.memoryLimit/4*3
 }

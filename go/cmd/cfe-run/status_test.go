@@ -39,11 +39,31 @@ func TestDeriveStatus(t *testing.T) {
 		{"cgroup peak under the limit, failed", with(func(o *outcome) {
 			o.exitCode, o.peak, o.memCgroup = 1, mem-1, true
 		}), statusRuntimeError},
-		{"rlimit: SIGSEGV at 3/4 of the limit", with(func(o *outcome) { o.signal, o.peak = syscall.SIGSEGV, mem/4*3 }), statusMemoryLimit},
+		// RLIMIT_AS (memory.go): the line is --memory minus max(M/8, 4 MiB),
+		// 56 MiB here, for the program's own peak (above starter_rss + 1 MiB).
+		{"rlimit: SIGSEGV at the line", with(func(o *outcome) { o.signal, o.peak = syscall.SIGSEGV, 56<<20 }), statusMemoryLimit},
 		{"rlimit: SIGABRT near the limit", with(func(o *outcome) { o.signal, o.peak = syscall.SIGABRT, mem-1 }), statusMemoryLimit},
+		{"rlimit: SIGKILL near the limit", with(func(o *outcome) { o.signal, o.peak = syscall.SIGKILL, mem-1 }), statusMemoryLimit},
 		{"rlimit: exit 1 near the limit", with(func(o *outcome) { o.exitCode, o.peak = 1, mem-1 }), statusMemoryLimit},
-		{"rlimit: SIGSEGV below 3/4 of the limit", with(func(o *outcome) { o.signal, o.peak = syscall.SIGSEGV, mem/4*3-1 }), statusRuntimeError},
+		{"rlimit: SIGSEGV below the line", with(func(o *outcome) { o.signal, o.peak = syscall.SIGSEGV, 56<<20-1 }), statusRuntimeError},
+		{"rlimit: exit 1 at 3/4 of the limit (used, not exhausted)", with(func(o *outcome) { o.exitCode, o.peak = 1, mem/4*3 }), statusRuntimeError},
+		{"rlimit: SIGFPE near the limit", with(func(o *outcome) { o.signal, o.peak = syscall.SIGFPE, mem-1 }), statusRuntimeError},
 		{"rlimit: exit 0 near the limit", with(func(o *outcome) { o.peak = mem }), statusOK},
+		{"rlimit: 6M limit, peak is the starter's", with(func(o *outcome) {
+			o.memoryLimit, o.exitCode, o.peak, o.starterRSS = 6<<20, 3, 5<<20+4096, 5<<20
+		}), statusRuntimeError},
+		{"rlimit: 6M limit, peak the program's", with(func(o *outcome) {
+			o.memoryLimit, o.exitCode, o.peak, o.starterRSS = 6<<20, 3, 6<<20+4096, 4<<20
+		}), statusMemoryLimit},
+		{"rlimit: died at exec, static size near the limit", with(func(o *outcome) {
+			o.signal, o.peak, o.starterRSS, o.staticSize = syscall.SIGSEGV, 5<<20, 5<<20, mem-(2<<20)
+		}), statusMemoryLimit},
+		{"rlimit: exit 1 at start, static size near the limit", with(func(o *outcome) {
+			o.exitCode, o.peak, o.starterRSS, o.staticSize = 1, 5<<20, 5<<20, mem-(2<<20)
+		}), statusRuntimeError},
+		{"rlimit: died early, small static size", with(func(o *outcome) {
+			o.signal, o.peak, o.starterRSS, o.staticSize = syscall.SIGSEGV, 5<<20, 5<<20, 1<<20
+		}), statusRuntimeError},
 		{"no memory limit", with(func(o *outcome) { o.signal, o.memoryLimit, o.peak = syscall.SIGSEGV, 0, 1<<40 }), statusRuntimeError},
 	}
 	for _, c := range cases {

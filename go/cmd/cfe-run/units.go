@@ -56,19 +56,21 @@ func parseSize(s string) (uint64, error) {
 const maxSeconds = 24 * 60 * 60
 
 // parseSeconds reads a duration: decimal seconds (1.5, 2, 0.25) or Go's
-// duration syntax with units (500ms, 1m30s).  Negative, NaN, infinite and
-// longer-than-a-day values are refused.
+// duration syntax with units (500ms, 1m30s).  Negative, NaN, infinite,
+// longer-than-a-day values and values that are not 0 but below 1 ms
+// (they would round to 0, "no limit") are refused.
 func parseSeconds(s string) (time.Duration, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return 0, errors.New("empty duration")
 	}
 	var d time.Duration
+	zero := false // the text says 0, not a tiny value that rounds to 0
 	if f, err := strconv.ParseFloat(t, 64); err == nil {
 		if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > maxSeconds {
 			return 0, fmt.Errorf("duration %q: want seconds from 0 to %d", s, maxSeconds)
 		}
-		d = time.Duration(math.Round(f * float64(time.Second)))
+		d, zero = time.Duration(math.Round(f*float64(time.Second))), f == 0
 	} else {
 		var derr error
 		if d, derr = time.ParseDuration(t); derr != nil {
@@ -77,6 +79,12 @@ func parseSeconds(s string) (time.Duration, error) {
 		if d < 0 || d > maxSeconds*time.Second {
 			return 0, fmt.Errorf("duration %q: want seconds from 0 to %d", s, maxSeconds)
 		}
+		zero = !strings.ContainsAny(t, "123456789")
+	}
+	// A limit that would round to 0 is not "no limit": only a zero says
+	// that.
+	if d < time.Millisecond && !zero {
+		return 0, fmt.Errorf("duration %q is below 1ms (0 means no limit)", s)
 	}
 	return d, nil
 }

@@ -28,14 +28,17 @@ func TestParseSeconds(t *testing.T) {
 	good := map[string]time.Duration{
 		"0": 0, "1": time.Second, "1.5": 1500 * time.Millisecond, "0.25": 250 * time.Millisecond,
 		".5": 500 * time.Millisecond, "500ms": 500 * time.Millisecond, "1m30s": 90 * time.Second,
-		"86400": 24 * time.Hour, "0.0005": 500 * time.Microsecond,
+		"86400": 24 * time.Hour, "0.001": time.Millisecond, "1ms": time.Millisecond, "0.0": 0, "0s": 0,
+		"0ms": 0, "0e5": 0,
 	}
 	for in, want := range good {
 		if got, err := parseSeconds(in); err != nil || got != want {
 			t.Errorf("parseSeconds(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "x", "-1", "-500ms", "NaN", "Inf", "+Inf", "86401", "25h", "1e100", "1.5.2", "5 s"} {
+	for _, in := range []string{"", "x", "-1", "-500ms", "NaN", "Inf", "+Inf", "86401", "25h", "1e100", "1.5.2", "5 s",
+		// Not 0 but below 1 ms: they would round to 0, no limit.
+		"0.0005", "1e-10", "0.4ns", "999us", "-0.4ns", "1ns"} {
 		if got, err := parseSeconds(in); err == nil {
 			t.Errorf("parseSeconds(%q) = %v, want an error", in, got)
 		}
