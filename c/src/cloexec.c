@@ -34,12 +34,20 @@ struct __attribute__((may_alias)) dirent64_head {
 	char name[];
 };
 
+/* One fd close-on-exec; one that is not open is nothing to do. */
+static CFE_CHILD_CODE long mark_cloexec(uint64_t fd)
+{
+	long r = CFE_SYS(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+
+	return r == -EBADF ? 0 : r;
+}
+
 CFE_CHILD_CODE long cfe_cloexec_each(uint32_t first, uint64_t end)
 {
 	for (uint64_t fd = first; fd < end; fd++) {
-		long r = CFE_SYS(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+		long r = mark_cloexec(fd);
 
-		if (r < 0 && r != -EBADF)
+		if (r < 0)
 			return r;
 	}
 	return 0;
@@ -71,9 +79,9 @@ static CFE_CHILD_CODE long mark_listed(const char *buf, long len, uint32_t first
 
 		at += d->reclen;
 		if (fd_of_name(d->name, &fd) && fd >= first) {
-			long r = CFE_SYS(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+			long r = mark_cloexec(fd);
 
-			if (r < 0 && r != -EBADF)
+			if (r < 0)
 				return r;
 		}
 	}

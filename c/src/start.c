@@ -104,9 +104,10 @@ static int32_t finish(struct start *s, struct cfe_error *err, int owed_report)
 		release(s);
 		return -1;
 	}
-	give_pid(s);
+	int32_t pid = give_pid(s);
+
 	release(s);
-	return (int32_t)s->pid;
+	return pid;
 }
 
 static int32_t fail_after_clone(struct start *s, struct cfe_error *err, int err_no,

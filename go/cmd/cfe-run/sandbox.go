@@ -238,22 +238,12 @@ func stageFile(path string, d *runDir) error {
 // device) and refuses what is not a regular file; the fd is blocking
 // again when returned.
 func openRegular(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err == nil && !fi.Mode().IsRegular() {
-		err = errNotRegular
-	}
-	if err == nil {
-		err = clearNonblock(f)
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
+	return openChecked(path, os.O_RDONLY, func(_ *os.File, fi os.FileInfo) error {
+		if !fi.Mode().IsRegular() {
+			return errNotRegular
+		}
+		return nil
+	})
 }
 
 // clearNonblock makes f's open file blocking again (the program inherits

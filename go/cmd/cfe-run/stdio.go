@@ -58,54 +58,54 @@ func openStdio(o *options) (*stdio, error) {
 
 // openInput opens --stdin, refusing what openStdio says.
 func openInput(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	switch {
-	case err != nil:
-	case fi.Mode().IsRegular():
-	case fi.Mode()&os.ModeCharDevice != 0:
-		if _, terr := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); terr == nil {
-			err = fmt.Errorf("%s is a terminal, which the program could reconfigure (echo off...); "+
-				"give it a file: %w", path, errStdio)
+	return openChecked(path, os.O_RDONLY, func(f *os.File, fi os.FileInfo) error {
+		switch {
+		case fi.Mode().IsRegular():
+		case fi.Mode()&os.ModeCharDevice != 0:
+			if _, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); err == nil {
+				return fmt.Errorf("%s is a terminal, which the program could reconfigure (echo off...); "+
+					"give it a file: %w", path, errStdio)
+			}
+		default:
+			return fmt.Errorf("%s is not a regular file or a character device (a FIFO, socket or directory): %w",
+				path, errStdio)
 		}
-	default:
-		err = fmt.Errorf("%s is not a regular file or a character device (a FIFO, socket or directory): %w",
-			path, errStdio)
-	}
-	if err == nil {
-		err = clearNonblock(f)
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
+		return nil
+	})
 }
 
 // openOutput opens an output, refusing what openStdio says, and only
 // then truncates it.
 func openOutput(path string, in *os.File) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|syscall.O_NONBLOCK, 0o644)
+	return openChecked(path, os.O_WRONLY|os.O_CREATE, func(f *os.File, fi os.FileInfo) error {
+		switch {
+		case isDevNull(fi):
+			return nil
+		case !fi.Mode().IsRegular():
+			return fmt.Errorf("%s is not a regular file or /dev/null: RLIMIT_FSIZE would not bound "+
+				"the program's output there: %w", path, errStdio)
+		case sameFile(fi, in):
+			return fmt.Errorf("%s is the --stdin file, which it would truncate: %w", path, errStdio)
+		case sameFile(fi, os.Stdout):
+			return fmt.Errorf("%s is cfe-run's own standard output, where the program's output would mix "+
+				"with the JSON line: %w", path, errStdio)
+		}
+		return f.Truncate(0)
+	})
+}
+
+// openChecked opens path with flag (and 0644 for a file it creates)
+// without blocking on a FIFO or a device, lets check refuse what it finds
+// open, and returns the fd blocking again (the program inherits its
+// flags); on any error nothing stays open.
+func openChecked(path string, flag int, check func(*os.File, os.FileInfo) error) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|syscall.O_NONBLOCK, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	fi, err := f.Stat()
-	switch {
-	case err != nil:
-	case isDevNull(fi):
-	case !fi.Mode().IsRegular():
-		err = fmt.Errorf("%s is not a regular file or /dev/null: RLIMIT_FSIZE would not bound "+
-			"the program's output there: %w", path, errStdio)
-	case sameFile(fi, in):
-		err = fmt.Errorf("%s is the --stdin file, which it would truncate: %w", path, errStdio)
-	case sameFile(fi, os.Stdout):
-		err = fmt.Errorf("%s is cfe-run's own standard output, where the program's output would mix "+
-			"with the JSON line: %w", path, errStdio)
-	default:
-		err = f.Truncate(0)
+	if err == nil {
+		err = check(f, fi)
 	}
 	if err == nil {
 		err = clearNonblock(f)
